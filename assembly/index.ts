@@ -1,0 +1,16 @@
+// The core's exports: the operations of queue.ts and the few layout constants the
+// bindings need (futex words, waiter counts, frame format, status codes). The bindings
+// read every offset from here, never from a copy of their own.
+
+export {
+  OK, EMPTY, FULL, SHUT_DOWN, BUSY, CORRUPTED, TOO_BIG, NEED_SCRATCH, NONE_UNFINISHED,
+  NO_MEMORY, TOO_MANY, BAD_MAGIC, BAD_VERSION,
+  init, check, maxItemBytes, maxsize, allocScratch, scratchStatus, scratchCapacity,
+  freeScratch, put, putBatch, take, takenBytes, needed, taskDone, shutdown, qsize,
+  unfinishedTasks, isShutDown,
+} from "./queue";
+
+export {
+  LAYOUT_VERSION, LOCK, PUT_EPOCH, GET_EPOCH, DONE_EPOCH, GET_WAITERS, PUT_WAITERS,
+  JOIN_WAITERS, FRAME_HEADER, FRAME_ALIGN,
+} from "./layout";

@@ -1,0 +1,484 @@
+// joinable-queue core: a bounded-or-unbounded FIFO of variable-length byte records with
+// Python's unfinished-task counter, in a shared WebAssembly.Memory.
+//
+// Design: one short spin lock guards the header and the ring (as in Go's runtime/chan.go,
+// where one mutex guards a circular buffer); the ring is a circular byte buffer of framed
+// records that grows by moving to a larger block of the shared heap (heap.ts). The core
+// never blocks and never allocates JS values: every call answers a status (done, would
+// block, shut down, corrupted, busy) and the bindings decide whether and how to wait, on
+// the futex words below, with Atomics.wait / Atomics.waitAsync.
+//
+// Layout: layout.ts draws every word. Constraints: no static data (a data segment would be
+// re-applied by each thread that instantiates the module), no runtime heap, no abort; all
+// shared state is read and written at the fixed addresses of layout.ts.
+//
+// Invariants (hold whenever LOCK is 0, and are checked by headerValid() under the lock):
+//   I1 LOCK is 0 or 1. The words COUNT, HEAD, USED, RING, RING_CAP, HEAP_TOP, UNFINISHED,
+//      TAKEN, RING_GEN, STATE, FREE_MAP, FREE_HEAD[] and the ring's bytes are written only
+//      by a thread holding LOCK. MAGIC, VERSION, MAXSIZE and MAX_PAGES are written once,
+//      by init(), before any other thread can see the memory.
+//   I2 RING_CAP is a power of two, RING is a used block of that class (H3 of heap.ts),
+//      0 <= HEAD < RING_CAP, USED <= RING_CAP, and HEAD and USED are multiples of 8.
+//   I3 The USED bytes from HEAD (wrapping at RING_CAP) are exactly COUNT well-formed frames
+//      (len, ~len, payload, pad); COUNT == 0 exactly when USED == 0.
+//   I4 MAXSIZE == 0 or COUNT <= MAXSIZE.
+//   I5 TAKEN and RING_GEN only rise. HEAD and RING change only together with one of them
+//      (a take adds to TAKEN, a discard adds to TAKEN, a move adds to RING_GEN), so a
+//      reader that walked frames without the lock and finds both unchanged under the lock
+//      knows the bytes it walked are still the oldest records, unmoved (see take()).
+//   I6 An epoch word is bumped after the change it announces and before the lock is
+//      released; if its waiter count is non-zero, a notify follows, still under the lock.
+//
+// Waiting without lost wake-ups (bindings/wait.ts is the other half): a waiter first adds
+// itself to the waiter count, then reads the epoch, then tries its operation once more,
+// and only then waits for the epoch to differ from what it read. All of these are
+// sequentially consistent atomics. Either the waker's read of the waiter count comes after
+// the waiter's increment (then it notifies after bumping the epoch, so the wait returns at
+// once or is woken), or it comes before, and then so did the waker's change and bump, which
+// the waiter's retry sees. Nobody waiting means no notify: the fast path makes no syscall.
+//
+// Kill safety: a thread may be terminated (worker.terminate()) at any moment. Engines stop
+// a running WebAssembly thread only at function entries and loop back-edges, where they
+// check for interrupts; bulk memory.copy, atomic instructions and memory.grow run to the
+// end. Every exported function here takes the lock, makes all its changes and releases
+// the lock within one function body, with every helper inlined and no loop between the
+// acquire and the release: the only loops are the spin before acquiring, and the
+// lock-free frame walk in take(), both holding nothing. So a thread is never stopped with
+// the lock held, and the shared state moves from one valid state to the next in a step no
+// kill can split. Payloads enter and leave the ring through a scratch block that belongs
+// to the calling handle: the JavaScript side copies an item into its scratch (a kill there
+// loses nothing, as the item is not yet in the queue) and the core copies it into the ring
+// under the lock; a take copies the record out to the scratch under the lock, and a kill
+// after that loses only the item this thread had taken, whose task stays unfinished, as in
+// Python. A killed thread's scratch block stays allocated (it cannot free it).
+
+import {
+  BLOCK_HEADER, BLOCK_USED, COUNT, DONE_EPOCH, FRAME_ALIGN, FRAME_HEADER, GET_EPOCH,
+  GET_WAITERS, HEAD, HEAP_START, HEAP_TOP, INITIAL_RING_CLASS, JOIN_WAITERS, LAYOUT_VERSION,
+  LOCK, MAGIC, MAGIC_VALUE, MAX_PAGES, MAXSIZE, PUT_EPOCH, PUT_WAITERS, RING, RING_CAP,
+  RING_GEN, STATE, STATE_OPEN, STATE_SHUT_DOWN, TAKEN, UNFINISHED, USED, VERSION, frameSize,
+} from "./layout";
+import {
+  ALLOC_CORRUPTED, alloc, blockSize, classFor, free, isBlockPtr, lastAllocStatus, memoryBytes,
+} from "./heap";
+
+// Status codes: >= 0 is success (take returns the number of records taken).
+export const OK: i32 = 0;
+export const EMPTY: i32 = -1; // nothing to take now
+export const FULL: i32 = -2; // no room now (item limit or byte ceiling)
+export const SHUT_DOWN: i32 = -3; // put after shutdown, or take from an empty shut-down queue
+export const BUSY: i32 = -4; // the lock stayed held through the whole spin; call again
+export const CORRUPTED: i32 = -5; // the memory does not hold a valid queue
+export const TOO_BIG: i32 = -6; // the record could never fit under the memory ceiling
+export const NEED_SCRATCH: i32 = -7; // the oldest record is larger than the scratch; see needed()
+export const NONE_UNFINISHED: i32 = -8; // taskDone() with no unfinished task
+export const NO_MEMORY: i32 = -9; // no block could be allocated under the ceiling
+export const TOO_MANY: i32 = -10; // a batch longer than maxsize
+export const BAD_MAGIC: i32 = -11; // attach: not a joinable-queue memory
+export const BAD_VERSION: i32 = -12; // attach: another layout version
+
+const SPINS: i32 = 128;
+const RETRY: i32 = -100; // internal, never returned: a lock-free walk went stale
+const WALK_ATTEMPTS: i32 = 3;
+
+// Per-thread results beside the status (module globals are not shared between threads).
+let outBytes: u32 = 0;
+let outNeeded: u64 = 0;
+
+/** Bytes the last successful take() copied into the scratch. */
+export function takenBytes(): u32 {
+  return outBytes;
+}
+
+/** Scratch bytes the last NEED_SCRATCH answer asked for. */
+export function needed(): f64 {
+  return <f64>outNeeded;
+}
+
+// ---- The lock ---------------------------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline function acquire(): i32 {
+  for (let i = 0; i < SPINS; i++) {
+    const seen = atomic.cmpxchg<u32>(LOCK, 0, 1); // acquire: the header reads below follow it
+    if (seen == 0) return OK; // leaves the loop forward: no back-edge while the lock is held
+    if (seen > 1) return CORRUPTED; // keeps I1
+  }
+  return BUSY;
+}
+
+// @ts-ignore: decorator
+@inline function release(): void {
+  atomic.store<u32>(LOCK, 0); // release: publishes every write made under the lock
+}
+
+// ---- Checks -----------------------------------------------------------------------------
+
+/** The largest ring (and so the largest frame) that can exist under MAX_PAGES: a power of
+ * two such that the ring, a producer's scratch and a consumer's scratch of that size fit
+ * at once beside the header. */
+// @ts-ignore: decorator
+@inline function maxRingCap(): u64 {
+  const avail = (<u64>load<u32>(MAX_PAGES) << 16) - 4096;
+  return <u64>1 << (63 - clz<u64>(avail / 3));
+}
+
+/** I1-I4 and the heap's bounds; the lock is held. */
+// @ts-ignore: decorator
+@inline function headerValid(): bool {
+  const ring = load<u32>(RING);
+  const cap = load<u32>(RING_CAP);
+  const head = load<u32>(HEAD);
+  const used = load<u32>(USED);
+  const count = load<u32>(COUNT);
+  const top = load<u32>(HEAP_TOP);
+  const maxsize = load<u32>(MAXSIZE);
+  const maxPages = load<u32>(MAX_PAGES);
+  return load<u32>(MAGIC) == MAGIC_VALUE && load<u32>(VERSION) == LAYOUT_VERSION &&
+    load<u32>(STATE) <= STATE_SHUT_DOWN &&
+    maxPages <= 65535 && <u32>memory.size() <= maxPages &&
+    top >= HEAP_START && <u64>top <= memoryBytes() &&
+    cap >= FRAME_ALIGN && popcnt<u32>(cap) == 1 &&
+    ring >= HEAP_START + BLOCK_HEADER && <u64>ring + <u64>cap <= <u64>top &&
+    load<u32>(ring - BLOCK_HEADER) == ctz<u32>(cap) &&
+    load<u32>(ring - BLOCK_HEADER + 4) == BLOCK_USED &&
+    head < cap && ((head | used) & 7) == 0 && used <= cap &&
+    <u64>count * <u64>FRAME_HEADER <= <u64>used && (count == 0) == (used == 0) &&
+    (maxsize == 0 || count <= maxsize);
+}
+
+/** True when `block` is a used heap block of at least `size` bytes (a handle's scratch). */
+// @ts-ignore: decorator
+@inline function scratchHolds(block: u32, size: u64): bool {
+  if (block < HEAP_START + BLOCK_HEADER || <u64>block > memoryBytes()) return false;
+  const klass = load<u32>(block - BLOCK_HEADER);
+  return isBlockPtr(block, klass) && load<u32>(block - BLOCK_HEADER + 4) == BLOCK_USED &&
+    (<u64>1 << klass) >= size;
+}
+
+// ---- Ring copies (at most two bulk copies each: no loop) --------------------------------
+
+// @ts-ignore: decorator
+@inline function copyIn(ring: u32, cap: u32, at: u32, src: u32, n: u32): void {
+  const first = min<u32>(n, cap - at);
+  memory.copy(ring + at, src, first);
+  memory.copy(ring, src + first, n - first);
+}
+
+// @ts-ignore: decorator
+@inline function copyOut(dst: u32, ring: u32, cap: u32, at: u32, n: u32): void {
+  const first = min<u32>(n, cap - at);
+  memory.copy(dst, ring + at, first);
+  memory.copy(dst + first, ring, n - first);
+}
+
+/** Keeps I6: bump the epoch, then wake its waiters if there are any. Lock held. */
+// @ts-ignore: decorator
+@inline function announce(epoch: u32, waiters: u32): void {
+  atomic.add<i32>(epoch, 1);
+  if (atomic.load<i32>(waiters) != 0) atomic.notify(epoch, -1);
+}
+
+/** Moves the ring to a block large enough for `size` more bytes. Lock held. */
+// @ts-ignore: decorator
+@inline function growRing(size: u64): i32 {
+  const ring = load<u32>(RING);
+  const cap = load<u32>(RING_CAP);
+  const head = load<u32>(HEAD);
+  const used = load<u32>(USED);
+  const limit = maxRingCap();
+  const want = <u64>used + size;
+  if (want > limit) return FULL;
+  let target = <u64>1 << classFor(want);
+  if (target < (<u64>cap << 1)) target = min<u64>(<u64>cap << 1, limit);
+  const block = alloc(target);
+  if (block == 0) return lastAllocStatus() == ALLOC_CORRUPTED ? CORRUPTED : FULL;
+  copyOut(block, ring, cap, head, used); // the records, oldest first, from offset 0
+  free(ring);
+  atomic.store<u32>(RING, block);
+  atomic.store<u32>(RING_CAP, <u32>blockSize(block));
+  atomic.store<u32>(HEAD, 0);
+  atomic.add<u32>(RING_GEN, 1); // keeps I5: a walk over the old ring is now stale
+  return OK;
+}
+
+// ---- Operations -------------------------------------------------------------------------
+
+/** Sets up a fresh, zeroed memory. Called once by the thread that creates the queue,
+ * before the memory is shared. */
+export function init(maxsize: u32, maxPages: u32): i32 {
+  if (load<u32>(MAGIC) != 0 || maxPages == 0 || maxPages > 65535) return CORRUPTED;
+  store<u32>(MAXSIZE, maxsize);
+  store<u32>(MAX_PAGES, maxPages);
+  store<u32>(HEAP_TOP, HEAP_START);
+  store<u32>(STATE, STATE_OPEN);
+  const ringClass = min<u32>(INITIAL_RING_CLASS, <u32>ctz<u64>(maxRingCap()));
+  const ring = alloc(<u64>1 << ringClass);
+  if (ring == 0) return NO_MEMORY;
+  store<u32>(RING, ring);
+  store<u32>(RING_CAP, <u32>blockSize(ring));
+  store<u32>(VERSION, LAYOUT_VERSION);
+  atomic.store<u32>(MAGIC, MAGIC_VALUE); // last: a memory with MAGIC set is complete
+  return OK;
+}
+
+/** Whether the memory holds a queue of this layout (for attach). */
+export function check(): i32 {
+  if (atomic.load<u32>(MAGIC) != MAGIC_VALUE) return BAD_MAGIC;
+  if (atomic.load<u32>(VERSION) != LAYOUT_VERSION) return BAD_VERSION;
+  return OK;
+}
+
+/** The largest payload put() can ever accept under this queue's memory ceiling. */
+export function maxItemBytes(): f64 {
+  return <f64>(maxRingCap() - <u64>FRAME_HEADER);
+}
+
+/** The item limit given at creation (0 = unbounded). */
+export function maxsize(): u32 {
+  return load<u32>(MAXSIZE);
+}
+
+/** A scratch block of at least `size` bytes for the calling handle, or 0 with the reason
+ * in scratchStatus(). */
+let scratchStatusValue: i32 = OK;
+export function allocScratch(size: u32): u32 {
+  const lock = acquire();
+  if (lock != OK) { scratchStatusValue = lock; return 0; }
+  if (!headerValid()) { release(); scratchStatusValue = CORRUPTED; return 0; }
+  const block = alloc(<u64>size);
+  release();
+  scratchStatusValue = block != 0 ? OK
+    : lastAllocStatus() == ALLOC_CORRUPTED ? CORRUPTED : NO_MEMORY;
+  return block;
+}
+
+export function scratchStatus(): i32 {
+  return scratchStatusValue;
+}
+
+/** The usable size of a scratch block returned by allocScratch(). */
+export function scratchCapacity(block: u32): f64 {
+  if (!scratchHolds(block, 0)) return -1;
+  return <f64>blockSize(block);
+}
+
+/** Gives a handle's scratch block back to the heap. */
+export function freeScratch(block: u32): i32 {
+  const lock = acquire();
+  if (lock != OK) return lock;
+  const ok = headerValid() && free(block);
+  release();
+  return ok ? OK : CORRUPTED;
+}
+
+/** Puts the `len` payload bytes at scratch + FRAME_HEADER as one record. */
+export function put(scratch: u32, len: u32): i32 {
+  const size = frameSize(len);
+  if (!scratchHolds(scratch, size)) return CORRUPTED;
+  store<u32>(scratch, len); // frame it in our own scratch, before taking the lock
+  store<u32>(scratch + 4, ~len);
+  const lock = acquire();
+  if (lock != OK) return lock;
+  const status = putLocked(scratch, size, 1);
+  release();
+  return status;
+}
+
+/** Puts `n` records already framed back to back in the scratch (`bytes` in all), all or
+ * none. The frames are checked before the lock is taken. */
+export function putBatch(scratch: u32, bytes: u32, n: u32): i32 {
+  if (n == 0) return OK;
+  if (!scratchHolds(scratch, <u64>bytes)) return CORRUPTED;
+  let at: u64 = 0;
+  for (let i: u32 = 0; i < n; i++) { // no lock held yet: this loop may be interrupted
+    if (at + FRAME_HEADER > <u64>bytes) return CORRUPTED;
+    const len = load<u32>(scratch + <u32>at);
+    if (load<u32>(scratch + <u32>at + 4) != ~len) return CORRUPTED;
+    at += frameSize(len);
+  }
+  if (at != <u64>bytes) return CORRUPTED;
+  const lock = acquire();
+  if (lock != OK) return lock;
+  const status = putLocked(scratch, <u64>bytes, n);
+  release();
+  return status;
+}
+
+// @ts-ignore: decorator
+@inline function putLocked(src: u32, size: u64, n: u32): i32 {
+  if (!headerValid()) return CORRUPTED;
+  if (load<u32>(STATE) != STATE_OPEN) return SHUT_DOWN;
+  const limit = load<u32>(MAXSIZE);
+  if (limit != 0 && n > limit) return TOO_MANY;
+  if (size > maxRingCap()) return TOO_BIG;
+  const count = load<u32>(COUNT);
+  if (limit != 0 && <u64>count + <u64>n > <u64>limit) return FULL; // keeps I4
+  if (<u64>load<u32>(RING_CAP) - <u64>load<u32>(USED) < size) {
+    const grown = growRing(size);
+    if (grown != OK) return grown;
+  }
+  const ring = load<u32>(RING);
+  const cap = load<u32>(RING_CAP);
+  const used = load<u32>(USED);
+  copyIn(ring, cap, (load<u32>(HEAD) + used) & (cap - 1), src, <u32>size);
+  atomic.store<u32>(USED, used + <u32>size); // keeps I3 with COUNT below, both under the lock
+  atomic.store<u32>(COUNT, count + n);
+  store<u64>(UNFINISHED, load<u64>(UNFINISHED) + <u64>n);
+  announce(PUT_EPOCH, GET_WAITERS); // keeps I6
+  return OK;
+}
+
+/**
+ * Takes up to `max` records (at least one) into the scratch, as frames back to back, and
+ * returns how many; takenBytes() tells their total size.
+ *
+ * For max > 1 the frames are first walked without the lock (racy reads, bounded by the
+ * snapshot), then taken under the lock only if TAKEN and RING_GEN are unchanged (I5):
+ * then no other thread consumed or moved those bytes, and producers write only past
+ * HEAD + USED, so what was walked is what is taken. A stale walk is retried; the last
+ * attempt takes the oldest record alone, read under the lock.
+ */
+export function take(scratch: u32, max: u32): i32 {
+  if (max == 0 || !scratchHolds(scratch, 0)) return CORRUPTED;
+  const room = blockSize(scratch);
+  let status = RETRY;
+  for (let attempt = 1; status == RETRY; attempt++) { // each pass releases the lock first
+    let walked: u32 = 0;
+    let walkedBytes: u64 = 0;
+    const taken0 = atomic.load<u64>(TAKEN);
+    const gen0 = atomic.load<u32>(RING_GEN);
+    if (max > 1) {
+      const ring = atomic.load<u32>(RING);
+      const cap = atomic.load<u32>(RING_CAP);
+      const head = atomic.load<u32>(HEAD);
+      const used = <u64>atomic.load<u32>(USED);
+      if (popcnt<u32>(cap) == 1 && cap >= FRAME_ALIGN && (head & 7) == 0 && head < cap &&
+          ring >= HEAP_START && <u64>ring + <u64>cap <= memoryBytes() && used <= <u64>cap) {
+        while (walked < max && walkedBytes < used) {
+          const at = ring + <u32>((<u64>head + walkedBytes) & <u64>(cap - 1));
+          const len = load<u32>(at);
+          if (load<u32>(at + 4) != ~len) break;
+          const size = frameSize(len);
+          if (walkedBytes + size > used || walkedBytes + size > room) break;
+          walkedBytes += size;
+          walked++;
+        }
+      }
+    }
+    const lock = acquire();
+    if (lock != OK) return lock;
+    status = takeLocked(scratch, room, walked, walkedBytes, taken0, gen0,
+      attempt >= WALK_ATTEMPTS);
+    release();
+  }
+  return status;
+}
+
+// @ts-ignore: decorator
+@inline function takeLocked(
+  scratch: u32, room: u64, walked: u32, walkedBytes: u64, taken0: u64, gen0: u32,
+  lastAttempt: bool,
+): i32 {
+  if (!headerValid()) return CORRUPTED;
+  const count = load<u32>(COUNT);
+  if (count == 0) return load<u32>(STATE) == STATE_SHUT_DOWN ? SHUT_DOWN : EMPTY;
+  const ring = load<u32>(RING);
+  const cap = load<u32>(RING_CAP);
+  const head = load<u32>(HEAD);
+  const used = load<u32>(USED);
+  const taken = load<u64>(TAKEN);
+  let n = walked;
+  let bytes = walkedBytes;
+  const fresh = taken == taken0 && load<u32>(RING_GEN) == gen0; // I5
+  if (n == 0 || !fresh || n > count || bytes > <u64>used) {
+    if (n != 0 && !lastAttempt) return RETRY;
+    const len = load<u32>(ring + head);
+    if (load<u32>(ring + head + 4) != ~len) return CORRUPTED; // I3 broken: framing damaged
+    bytes = frameSize(len);
+    if (bytes > <u64>used) return CORRUPTED;
+    if (bytes > room) { outNeeded = bytes; return NEED_SCRATCH; }
+    n = 1;
+  }
+  copyOut(scratch, ring, cap, head, <u32>bytes);
+  atomic.store<u32>(HEAD, (head + <u32>bytes) & (cap - 1));
+  atomic.store<u32>(USED, used - <u32>bytes);
+  atomic.store<u32>(COUNT, count - n);
+  atomic.store<u64>(TAKEN, taken + <u64>n); // keeps I5
+  announce(GET_EPOCH, PUT_WAITERS); // keeps I6
+  outBytes = <u32>bytes;
+  return <i32>n;
+}
+
+/** Marks one task done; at zero, wakes the joiners. */
+export function taskDone(): i32 {
+  const lock = acquire();
+  if (lock != OK) return lock;
+  let status = OK;
+  if (!headerValid()) {
+    status = CORRUPTED;
+  } else {
+    const unfinished = load<u64>(UNFINISHED);
+    if (unfinished == 0) {
+      status = NONE_UNFINISHED;
+    } else {
+      store<u64>(UNFINISHED, unfinished - 1);
+      if (unfinished == 1) announce(DONE_EPOCH, JOIN_WAITERS);
+    }
+  }
+  release();
+  return status;
+}
+
+/** Python 3.13's shutdown: refuse puts from now on; with `immediate`, also discard the
+ * queued records and count each as done. Wakes every waiter. */
+export function shutdown(immediate: bool): i32 {
+  const lock = acquire();
+  if (lock != OK) return lock;
+  if (!headerValid()) { release(); return CORRUPTED; }
+  atomic.store<u32>(STATE, STATE_SHUT_DOWN);
+  if (immediate) {
+    const count = load<u32>(COUNT);
+    const unfinished = load<u64>(UNFINISHED);
+    atomic.store<u64>(TAKEN, load<u64>(TAKEN) + <u64>count); // keeps I5
+    atomic.store<u32>(HEAD, 0);
+    atomic.store<u32>(USED, 0);
+    atomic.store<u32>(COUNT, 0);
+    store<u64>(UNFINISHED, unfinished - min<u64>(unfinished, <u64>count));
+  }
+  atomic.add<i32>(PUT_EPOCH, 1); // every waiter re-checks: getters see SHUT_DOWN or items,
+  atomic.add<i32>(GET_EPOCH, 1); // putters see SHUT_DOWN, joiners re-read UNFINISHED
+  atomic.add<i32>(DONE_EPOCH, 1);
+  atomic.notify(PUT_EPOCH, -1);
+  atomic.notify(GET_EPOCH, -1);
+  atomic.notify(DONE_EPOCH, -1);
+  release();
+  return OK;
+}
+
+/** Records queued now (a snapshot: stale as soon as it returns), or a status < 0. */
+export function qsize(): i32 {
+  const lock = acquire();
+  if (lock != OK) return lock;
+  const status = headerValid() ? <i32>load<u32>(COUNT) : CORRUPTED;
+  release();
+  return status;
+}
+
+/** Unfinished tasks now (a snapshot), or a status < 0. */
+export function unfinishedTasks(): f64 {
+  const lock = acquire();
+  if (lock != OK) return <f64>lock;
+  const value = headerValid() ? <f64>load<u64>(UNFINISHED) : <f64>CORRUPTED;
+  release();
+  return value;
+}
+
+/** 1 when shut down, 0 when open, or a status < 0. */
+export function isShutDown(): i32 {
+  const lock = acquire();
+  if (lock != OK) return lock;
+  const status = headerValid() ? <i32>(load<u32>(STATE) == STATE_SHUT_DOWN) : CORRUPTED;
+  release();
+  return status;
+}

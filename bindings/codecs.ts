@@ -1,0 +1,125 @@
+/**
+ * Codecs turn items into bytes for the shared ring and back. Four are built in
+ * ("structured", "json", "string", "bytes"); any object with a name, encode and decode is
+ * a custom codec. Every thread attached to a queue must use the same codec: the handle
+ * carries its name and attach() checks it.
+ *
+ * @module
+ */
+
+import { dataCloneError, decodeStructured, encodeStructured } from "./structured.ts";
+import { describe, typeError } from "./errors.ts";
+
+/** Turns items into bytes and back; `name` identifies it across threads. */
+export interface Codec<T> {
+  readonly name: string;
+  encode(value: T): Uint8Array;
+  decode(bytes: Uint8Array): T;
+}
+
+export type CodecName = "structured" | "json" | "string" | "bytes";
+
+/** A codec as the queue uses it: `decodesShared` codecs may read straight from shared
+ * memory (they copy what they keep); others get a private copy of the bytes. */
+export interface QueueCodec<T> extends Codec<T> {
+  readonly decodesShared: boolean;
+}
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+const structured: QueueCodec<unknown> = {
+  name: "structured",
+  decodesShared: true,
+  encode: (value) => encodeStructured(value),
+  decode: (bytes) => decodeStructured(bytes),
+};
+
+const json: QueueCodec<unknown> = {
+  name: "json",
+  decodesShared: true,
+  encode(value) {
+    const text = JSON.stringify(value); // throws TypeError itself for a bigint or a cycle
+    if (text === undefined) {
+      throw new TypeError(`json codec: ${describe(value)} has no JSON text; expected a JSON-serializable value`);
+    }
+    return utf8Encoder.encode(text);
+  },
+  decode: (bytes) => JSON.parse(utf8Decoder.decode(bytes)),
+};
+
+const string: QueueCodec<string> = {
+  name: "string",
+  decodesShared: true,
+  encode(value) {
+    if (typeof value !== "string") throw typeError("string codec", "the item", "a string", value);
+    return utf8Encoder.encode(value);
+  },
+  decode: (bytes) => utf8Decoder.decode(bytes),
+};
+
+const bytes: QueueCodec<Uint8Array> = {
+  name: "bytes",
+  decodesShared: true,
+  encode(value) {
+    if (!(value instanceof Uint8Array)) {
+      throw typeError("bytes codec", "the item", "a Uint8Array", value);
+    }
+    return value;
+  },
+  decode: (view) => view.slice(), // a new array the caller owns
+};
+
+const builtIn: Record<CodecName, QueueCodec<unknown>> = {
+  structured,
+  json,
+  string: string as QueueCodec<unknown>,
+  bytes: bytes as QueueCodec<unknown>,
+};
+
+export const codecNames = Object.keys(builtIn) as CodecName[];
+
+export function isCodecName(name: unknown): name is CodecName {
+  return typeof name === "string" && Object.hasOwn(builtIn, name);
+}
+
+export function builtInCodec(name: CodecName): QueueCodec<unknown> {
+  return builtIn[name];
+}
+
+/** Checks a user's codec object and wraps it so it never sees shared memory. */
+export function customCodec<T>(method: string, argument: string, codec: unknown): QueueCodec<T> {
+  const c = codec as Partial<Codec<T>> | null;
+  if (c === null || typeof c !== "object" || typeof c.name !== "string" ||
+      typeof c.encode !== "function" || typeof c.decode !== "function") {
+    throw typeError(method, argument,
+      `one of ${codecNames.map((n) => `"${n}"`).join(", ")} or a codec object { name: string, encode(value), decode(bytes) }`,
+      codec);
+  }
+  const user = c as Codec<T>;
+  return {
+    name: user.name,
+    decodesShared: false,
+    encode(value) {
+      const out = user.encode(value);
+      if (!(out instanceof Uint8Array)) {
+        throw typeError(`codec "${user.name}"`, "encode()'s result", "a Uint8Array", out);
+      }
+      return out;
+    },
+    decode: (view) => user.decode(view),
+  };
+}
+
+/** The codec for a constructor's `codec` option. */
+export function resolveCodec<T>(method: string, codec: unknown): QueueCodec<T> {
+  if (codec === undefined) return builtIn.structured as QueueCodec<T>;
+  if (typeof codec === "string") {
+    if (isCodecName(codec)) return builtIn[codec] as QueueCodec<T>;
+    throw typeError(method, "options.codec",
+      `one of ${codecNames.map((n) => `"${n}"`).join(", ")} or a codec object`, codec);
+  }
+  return customCodec<T>(method, "options.codec", codec);
+}
+
+export { dataCloneError };

@@ -1,0 +1,101 @@
+/**
+ * One thread's view of the core: the WebAssembly instance over the queue's shared memory,
+ * the status codes and word offsets it exports, and byte views that follow the memory as
+ * it grows. Nothing here waits or decides; see wait.ts and joinable_queue.ts.
+ *
+ * @module
+ */
+
+/** The functions and constants assembly/index.ts exports. */
+interface CoreExports {
+  init(maxsize: number, maxPages: number): number;
+  check(): number;
+  maxItemBytes(): number;
+  maxsize(): number;
+  allocScratch(size: number): number;
+  scratchStatus(): number;
+  scratchCapacity(block: number): number;
+  freeScratch(block: number): number;
+  put(scratch: number, len: number): number;
+  putBatch(scratch: number, bytes: number, n: number): number;
+  take(scratch: number, max: number): number;
+  takenBytes(): number;
+  needed(): number;
+  taskDone(): number;
+  shutdown(immediate: number): number;
+  qsize(): number;
+  unfinishedTasks(): number;
+  isShutDown(): number;
+}
+
+const STATUS_NAMES = [
+  "OK", "EMPTY", "FULL", "SHUT_DOWN", "BUSY", "CORRUPTED", "TOO_BIG", "NEED_SCRATCH",
+  "NONE_UNFINISHED", "NO_MEMORY", "TOO_MANY", "BAD_MAGIC", "BAD_VERSION",
+] as const;
+const WORD_NAMES = [
+  "LOCK", "PUT_EPOCH", "GET_EPOCH", "DONE_EPOCH", "GET_WAITERS", "PUT_WAITERS",
+  "JOIN_WAITERS",
+] as const;
+
+export type StatusName = typeof STATUS_NAMES[number];
+export type WordName = typeof WORD_NAMES[number];
+
+/** The core's status codes by name (read from the module's exported globals). */
+export type Status = Record<StatusName, number>;
+/** Int32Array indexes of the shared words the bindings wait on or count waiters in. */
+export type Words = Record<WordName, number>;
+
+function globalValue(instance: WebAssembly.Instance, name: string): number {
+  const g = instance.exports[name];
+  if (!(g instanceof WebAssembly.Global)) {
+    throw new TypeError(`joinable-queue core: the module does not export ${name}; is it joinable-queue's core.wasm?`);
+  }
+  return Number(g.value);
+}
+
+export class Core {
+  readonly fn: CoreExports;
+  readonly status: Status;
+  readonly words: Words;
+  readonly frameHeader: number;
+  readonly frameAlign: number;
+  readonly layoutVersion: number;
+  /** Int32 view for Atomics: the header lives in the first page, which never moves. */
+  readonly i32: Int32Array;
+  #memory: WebAssembly.Memory;
+  #u8: Uint8Array;
+
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory) {
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    this.fn = instance.exports as unknown as CoreExports;
+    const status = {} as Status;
+    for (const name of STATUS_NAMES) status[name] = globalValue(instance, name);
+    this.status = status;
+    const words = {} as Words;
+    for (const name of WORD_NAMES) words[name] = globalValue(instance, name) >>> 2;
+    this.words = words;
+    this.frameHeader = globalValue(instance, "FRAME_HEADER");
+    this.frameAlign = globalValue(instance, "FRAME_ALIGN");
+    this.layoutVersion = globalValue(instance, "LAYOUT_VERSION");
+    this.#memory = memory;
+    this.#u8 = new Uint8Array(memory.buffer);
+    this.i32 = new Int32Array(memory.buffer, 0, 64);
+  }
+
+  /** Bytes of shared memory covering [start, end): refreshed when another thread grew it. */
+  bytes(): Uint8Array {
+    return this.#u8;
+  }
+
+  /** A byte view long enough to reach `end`, taking a fresh view after growth. */
+  bytesTo(end: number): Uint8Array {
+    if (end > this.#u8.length) this.#u8 = new Uint8Array(this.#memory.buffer);
+    return this.#u8;
+  }
+
+  /** Size in the ring of a record of `len` payload bytes (header, payload, pad). */
+  frameSize(len: number): number {
+    const align = this.frameAlign;
+    return Math.ceil((this.frameHeader + len) / align) * align;
+  }
+}

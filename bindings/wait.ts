@@ -1,0 +1,185 @@
+/**
+ * How a call waits: the other half of queue.ts's "Waiting without lost wake-ups".
+ *
+ * An operation is tried; when it would block, the caller adds itself to the waiter count,
+ * reads the epoch word, tries once more, and only then waits for the epoch to change
+ * (Atomics.wait on threads that may block, Atomics.waitAsync otherwise, with a polling
+ * fallback where waitAsync is missing). Wakers notify only when the count is non-zero.
+ *
+ * @module
+ */
+
+import { Corrupted, messages } from "./errors.ts";
+import type { Core } from "./core.ts";
+
+/** An operation's answer when it would have to wait. */
+export const AGAIN: unique symbol = Symbol("again");
+export type Attempt<R> = () => R | typeof AGAIN;
+
+/** Where a kind of waiter waits: the epoch word and its waiter count (Int32 indexes). */
+export interface WaitWords {
+  readonly epoch: number;
+  readonly waiters: number;
+}
+
+/** Milliseconds since an arbitrary origin, with sub-millisecond precision. */
+export const now = (): number => performance.now();
+
+/** The deadline of a call with this timeout (ms): Infinity for none. */
+export function deadlineOf(timeout: number | undefined): number {
+  return timeout === undefined || timeout === Infinity ? Infinity : now() + timeout;
+}
+
+let blockingAllowed: boolean | undefined;
+/** Whether this thread may use Atomics.wait (not on a browser's main thread, for one). */
+export function canBlock(i32: Int32Array): boolean {
+  if (blockingAllowed === undefined) {
+    try {
+      Atomics.wait(i32, 0, 0x7fff_fffe, 0); // timeout 0: returns at once where allowed
+      blockingAllowed = true;
+    } catch {
+      blockingAllowed = false;
+    }
+  }
+  return blockingAllowed;
+}
+
+/** After this long with the lock held by others, the memory is taken as scribbled over. */
+export const LOCK_STUCK_MS = 2000;
+
+/**
+ * Calls a core function until it answers something other than BUSY (the lock stayed held
+ * through the core's whole spin). Backs off by sleeping 50 us on the lock word where the
+ * thread may block; a lock held for LOCK_STUCK_MS throws Corrupted.
+ */
+export function unlocked(core: Core, method: string, call: () => number): number {
+  let status = call();
+  if (status !== core.status.BUSY) return status;
+  const started = now();
+  for (let tries = 1; ; tries++) {
+    if (tries > 16 && canBlock(core.i32)) Atomics.wait(core.i32, core.words.LOCK, 1, 0.05);
+    status = call();
+    if (status !== core.status.BUSY) return status;
+    if ((tries & 63) === 0 && now() - started > LOCK_STUCK_MS) {
+      throw new Corrupted(messages.corrupted(method, messages.lockStuck(LOCK_STUCK_MS)));
+    }
+  }
+}
+
+/**
+ * Tries `attempt` until it answers, waiting on `words` between tries, until `deadline`
+ * (from deadlineOf). Returns AGAIN when the deadline passed; one last try is made after it.
+ */
+export function waitSync<R>(
+  i32: Int32Array, words: WaitWords, deadline: number, attempt: Attempt<R>,
+): R | typeof AGAIN {
+  for (;;) {
+    let result = attempt();
+    if (result !== AGAIN) return result;
+    Atomics.add(i32, words.waiters, 1);
+    try {
+      const epoch = Atomics.load(i32, words.epoch);
+      result = attempt(); // after registering: a change from now on notifies us
+      if (result !== AGAIN) return result;
+      const remaining = deadline - now();
+      if (remaining <= 0) return AGAIN;
+      Atomics.wait(i32, words.epoch, epoch, remaining === Infinity ? undefined : remaining);
+    } finally {
+      Atomics.sub(i32, words.waiters, 1);
+    }
+  }
+}
+
+// A pending Atomics.waitAsync does not keep Node, Deno or Bun alive; a pending call
+// should, as a pending timer does. One long interval per thread, held while any call waits.
+let pendingCalls = 0;
+let keepAlive: ReturnType<typeof setInterval> | undefined;
+function hold(): void {
+  if (pendingCalls++ === 0) keepAlive = setInterval(() => {}, 1 << 30);
+}
+function unhold(): void {
+  if (--pendingCalls === 0) clearInterval(keepAlive);
+}
+
+type WaitAsyncResult = { async: false; value: string } | { async: true; value: Promise<string> };
+const waitAsyncNative = (Atomics as unknown as {
+  waitAsync?: (a: Int32Array, i: number, v: number, t?: number) => WaitAsyncResult;
+}).waitAsync;
+
+/** Resolves when i32[index] may no longer be `expected`, or after `timeout` ms. */
+function waitChange(i32: Int32Array, index: number, expected: number, timeout: number): Promise<unknown> {
+  if (waitAsyncNative) {
+    const result = waitAsyncNative(i32, index, expected, timeout);
+    return result.async ? result.value : Promise.resolve(result.value);
+  }
+  // No waitAsync here: poll, from 1 ms up to 32 ms between looks.
+  return new Promise((resolve) => {
+    const end = now() + timeout;
+    let delay = 1;
+    const look = () => {
+      const left = end - now();
+      if (Atomics.load(i32, index) !== expected || left <= 0) return resolve(undefined);
+      setTimeout(look, Math.min(delay, left));
+      delay = Math.min(delay * 2, 32);
+    };
+    look();
+  });
+}
+
+/**
+ * One asynchronous call in flight: settles early when its signal aborts or its handle
+ * closes. `stopped` rejects with the reason; `reason` is set once stopped.
+ */
+export class PendingCall {
+  readonly stopped: Promise<never>;
+  stoppedWith: { reason: unknown } | undefined;
+  #reject!: (reason: unknown) => void;
+  #signal: AbortSignal | undefined;
+  #onAbort = () => this.stop(this.#signal!.reason);
+
+  constructor(signal: AbortSignal | undefined) {
+    this.stopped = new Promise<never>((_, reject) => { this.#reject = reject; });
+    this.stopped.catch(() => {}); // observed through stoppedWith; never unhandled
+    this.#signal = signal;
+    signal?.addEventListener("abort", this.#onAbort, { once: true });
+    hold();
+  }
+
+  stop(reason: unknown): void {
+    if (this.stoppedWith) return;
+    this.stoppedWith = { reason };
+    this.#reject(reason);
+  }
+
+  /** Throws the reason if the call was stopped. */
+  check(): void {
+    if (this.stoppedWith) throw this.stoppedWith.reason;
+  }
+
+  done(): void {
+    this.#signal?.removeEventListener("abort", this.#onAbort);
+    unhold();
+  }
+}
+
+/** waitSync's asynchronous twin: never blocks the thread; stops when `call` is stopped. */
+export async function waitAsync<R>(
+  i32: Int32Array, words: WaitWords, deadline: number, attempt: Attempt<R>, call: PendingCall,
+): Promise<R | typeof AGAIN> {
+  for (;;) {
+    call.check();
+    let result = attempt();
+    if (result !== AGAIN) return result;
+    Atomics.add(i32, words.waiters, 1);
+    try {
+      const epoch = Atomics.load(i32, words.epoch);
+      result = attempt();
+      if (result !== AGAIN) return result;
+      const remaining = deadline - now();
+      if (remaining <= 0) return AGAIN;
+      await Promise.race([waitChange(i32, words.epoch, epoch, remaining), call.stopped]);
+    } finally {
+      Atomics.sub(i32, words.waiters, 1);
+    }
+  }
+}
