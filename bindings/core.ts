@@ -6,6 +6,8 @@
  * @module
  */
 
+import { Corrupted, messages } from "./errors.ts";
+
 /** The functions and constants assembly/index.ts exports. */
 interface CoreExports {
   init(maxsize: number, maxPages: number): number;
@@ -82,14 +84,24 @@ export class Core {
     this.i32 = new Int32Array(memory.buffer, 0, 64);
   }
 
-  /** Bytes of shared memory covering [start, end): refreshed when another thread grew it. */
-  bytes(): Uint8Array {
-    return this.#u8;
-  }
-
-  /** A byte view long enough to reach `end`, taking a fresh view after growth. */
+  /**
+   * A byte view of the shared memory long enough to reach `end`, taken afresh when another
+   * thread grew the memory. Where `memory.buffer` lags behind a growth made by another
+   * thread (seen in Deno's Web Workers), `grow(0)` makes the engine refresh it.
+   * @throws {Corrupted} if `end` lies past the memory even then (no read outside it)
+   */
   bytesTo(end: number): Uint8Array {
-    if (end > this.#u8.length) this.#u8 = new Uint8Array(this.#memory.buffer);
+    if (end > this.#u8.length) {
+      let buffer = this.#memory.buffer;
+      if (end > buffer.byteLength) {
+        this.#memory.grow(0);
+        buffer = this.#memory.buffer;
+      }
+      if (end > buffer.byteLength) {
+        throw new Corrupted(messages.corrupted("read", `byte ${end} lies past the shared memory's ${buffer.byteLength} bytes`));
+      }
+      this.#u8 = new Uint8Array(buffer);
+    }
     return this.#u8;
   }
 

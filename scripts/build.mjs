@@ -1,7 +1,7 @@
 // Builds the package: the AssemblyScript core (build/core.wasm), its bytes embedded as
 // bindings/core_wasm.ts, and the TypeScript bindings compiled to dist/.
 import { execFileSync } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -23,4 +23,17 @@ writeFileSync(`${root}bindings/core_wasm.ts`,
   `export const coreWasmBase64 =\n  "${wasm.toString("base64")}";\n`);
 rmSync(`${root}dist`, { recursive: true, force: true });
 step("bindings (tsc)", "tsc", ["-p", "tsconfig.json"]);
+// tsc rewrites ".ts" to ".js" in emitted JavaScript but not in declaration files; without
+// this, TypeScript users of dist/ would resolve types to files that are not shipped.
+// Deno resolves "./x.js" in a declaration file to the JavaScript file, so each one names
+// its declarations with @ts-self-types.
+for (const file of readdirSync(`${root}dist`)) {
+  const path = `${root}dist/${file}`;
+  if (file.endsWith(".d.ts")) {
+    writeFileSync(path, readFileSync(path, "utf8").replace(/(from\s+"\.{1,2}\/[^"]+)\.ts"/g, '$1.js"'));
+  } else if (file.endsWith(".js")) {
+    const types = file.replace(/\.js$/, ".d.ts");
+    writeFileSync(path, `/* @ts-self-types="./${types}" */\n${readFileSync(path, "utf8")}`);
+  }
+}
 process.stderr.write(`build: done (core.wasm ${wasm.length} bytes)\n`);
