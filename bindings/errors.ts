@@ -61,6 +61,11 @@ export function typeError(method: string, argument: string, expected: string, va
   return new TypeError(`${method}: ${argument} must be ${expected}; received ${describe(value)}`);
 }
 
+/** A TypeError whose received side is already described in words. */
+export function mismatch(method: string, argument: string, expected: string, received: string): TypeError {
+  return new TypeError(`${method}: ${argument} must be ${expected}; received ${received}`);
+}
+
 /** `RangeError: <method>: <argument> must be <expected>; received <value>`. */
 export function rangeError(method: string, argument: string, expected: string, value: unknown): RangeError {
   return new RangeError(`${method}: ${argument} must be ${expected}; received ${describe(value)}`);

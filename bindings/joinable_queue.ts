@@ -6,7 +6,7 @@
 
 import { Core } from "./core.ts";
 import { builtInCodec, type Codec, type CodecName, customCodec, isCodecName, type QueueCodec, resolveCodec } from "./codecs.ts";
-import { Closed, Corrupted, Empty, Full, messages, ShutDown, typeError } from "./errors.ts";
+import { Closed, Corrupted, Empty, Full, messages, mismatch, ShutDown, typeError } from "./errors.ts";
 import {
   asyncOptions, blockingOptions, checkBatchSize, checkHandler, checkImmediate, checkItems,
   checkMaxBytes, checkMaxsize, checkModule, checkTimeout, signalOption, throwIfAborted,
@@ -88,7 +88,7 @@ function checkHandle(method: string, handle: unknown): QueueHandle {
     throw typeError(method, "handle.memory", "a shared WebAssembly.Memory", h.memory);
   }
   if (typeof SharedArrayBuffer === "undefined" || !(h.memory.buffer instanceof SharedArrayBuffer)) {
-    throw typeError(method, "handle.memory", "a shared WebAssembly.Memory", "an unshared WebAssembly.Memory");
+    throw mismatch(method, "handle.memory", "a shared WebAssembly.Memory", "an unshared WebAssembly.Memory");
   }
   if (!(h.module instanceof WebAssembly.Module)) {
     throw typeError(method, "handle.module", "a WebAssembly.Module", h.module);
@@ -150,7 +150,7 @@ export class JoinableQueue<T = unknown> {
       try {
         core = new Core(handle.module, handle.memory);
       } catch (e) {
-        throw typeError(method, "handle.module", "joinable-queue's compiled core",
+        throw mismatch(method, "handle.module", "joinable-queue's compiled core",
           `a module that does not instantiate (${(e as Error).message})`);
       }
       if (handle.version !== core.layoutVersion) {
@@ -158,10 +158,10 @@ export class JoinableQueue<T = unknown> {
       }
       const status = core.fn.check();
       if (status === core.status.BAD_MAGIC) {
-        throw typeError(method, "handle.memory", "a joinable-queue's memory", "a memory without the queue's magic number");
+        throw mismatch(method, "handle.memory", "a joinable-queue's memory", "a memory without the queue's magic number");
       }
       if (status === core.status.BAD_VERSION) {
-        throw typeError(method, "handle.memory", `a queue of layout version ${core.layoutVersion}`, "another layout version");
+        throw mismatch(method, "handle.memory", `a queue of layout version ${core.layoutVersion}`, "a memory of another layout version");
       }
       this.#handle = handle;
       this.#codec = codec as QueueCodec<T>;
@@ -224,7 +224,7 @@ export class JoinableQueue<T = unknown> {
         ? builtInCodec(given)
         : customCodec(method, "options.codec", given);
       if (codec.name !== h.codec) {
-        throw typeError(method, "options.codec", `the queue's codec "${h.codec}"`, `a codec named "${codec.name}"`);
+        throw mismatch(method, "options.codec", `the queue's codec "${h.codec}"`, `a codec named "${codec.name}"`);
       }
     }
     attaching = { handle: h, codec };
