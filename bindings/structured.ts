@@ -482,17 +482,15 @@ function writeString(s: string): void {
   const len = s.length;
   if (len <= FIXSTR_MAX) {
     if (pos + 1 + len * 2 + 5 > buf.length) grow(1 + len * 2 + 5);
-    const start = pos;
-    buf[pos++] = T_FIXSTR + len;
+    const b = buf;
+    let q = pos;
+    b[q++] = T_FIXSTR + len;
     for (let i = 0; i < len; i++) {
       const c = s.charCodeAt(i);
-      if (c > 255) {
-        pos = start;
-        writeUtf16(s);
-        return;
-      }
-      buf[pos++] = c;
+      if (c > 255) return writeUtf16(s);
+      b[q++] = c;
     }
+    pos = q;
     return;
   }
   if (pos + len * 2 + 11 > buf.length) grow(len * 2 + 11);
@@ -509,27 +507,33 @@ function writeString(s: string): void {
   }
   buf[pos++] = T_LATIN1;
   writeVarint(len);
+  const b = buf;
+  let q = pos;
   for (let i = 0; i < len; i++) {
     const c = s.charCodeAt(i);
     if (c > 255) {
       pos = start;
-      writeUtf16(s);
-      return;
+      return writeUtf16(s);
     }
-    buf[pos++] = c;
+    b[q++] = c;
   }
+  pos = q;
 }
 
+/** Writes `s` as raw UTF-16 code units at `pos` (nothing was committed yet). */
 function writeUtf16(s: string): void {
   const len = s.length;
   if (pos + len * 2 + 11 > buf.length) grow(len * 2 + 11);
   buf[pos++] = T_UTF16;
   writeVarint(len);
+  const b = buf;
+  let q = pos;
   for (let i = 0; i < len; i++) {
     const c = s.charCodeAt(i);
-    buf[pos++] = c & 255;
-    buf[pos++] = c >>> 8;
+    b[q++] = c & 255;
+    b[q++] = c >>> 8;
   }
+  pos = q;
 }
 
 function writeObject(v: object): void {
@@ -730,40 +734,48 @@ function writeSpecial(v: Any, tag: string): void {
       if (writeBoxed(v)) return;
       break;
   }
-  // Subclasses or objects with an unusual Symbol.toStringTag: brand checks.
+  // Not one of the usual tags: subclasses, objects with a Symbol.toStringTag,
+  // built-ins that cannot be cloned, platform objects.
   if (isArray(v)) {
     register(v);
     return writeArray(v);
   }
+  const name = tag.slice(8, -1);
+  if (brand(sabByteLength, v)) throw new CloneFail("SharedArrayBuffer");
+  // Built-ins and platform objects (Web IDL) define Symbol.toStringTag as a
+  // data property of their prototype: those cannot be cloned (DOMException,
+  // Blob, MessagePort, WeakMap, Promise, WebAssembly.Memory, iterators...).
+  if (hasPlatformTag(v)) throw new CloneFail(name.startsWith("WebAssembly.") ? name : name + " object");
   if (isArrayBuffer(v)) return writeArrayBuffer(v);
   if (brand(dateGetTime, v)) return writeDate(v);
   if (brand(reSource, v) && v !== RegExp.prototype) return writeRegExp(v);
   if (brand(mapSize, v)) return writeMap(v);
   if (brand(setSize, v)) return writeSet(v);
-  if (errorIsError !== undefined && errorIsError(v)) return writeError(v);
-  if (writeBoxed(v)) return;
-  if (brand(sabByteLength, v)) throw new CloneFail("SharedArrayBuffer");
-  const name = tag.slice(8, -1);
-  if (name === "Arguments" || name === "Function") throw new CloneFail(name + " object");
-  if (name === "Object") {
-    // e.g. an error or a class instance with a tag of "Object"
-    register(v);
-    return writePlainObject(v);
+  if (errorIsError !== undefined ? errorIsError(v) : v instanceof Error && hasOwn.call(v, "stack")) {
+    // (without Error.isError: an Error instance, as V8 gives each one an own stack)
+    return writeError(v);
   }
-  // A user class with a `get [Symbol.toStringTag]()` is copied as a plain
-  // object, like structuredClone does. Built-ins and platform objects define
-  // the tag as a data property: those cannot be cloned.
+  if (writeBoxed(v)) return;
+  if (name === "Arguments" || name === "Function") throw new CloneFail(name + " object");
+  // A class instance whose class has a `get [Symbol.toStringTag]()`, or a
+  // plain object with its own tag: copied as a plain object, as structuredClone does.
+  register(v);
+  return writePlainObject(v);
+}
+
+/** Whether the first Symbol.toStringTag on v's prototype chain is a data
+ * property of a prototype (as built-ins and Web IDL interfaces define it). */
+function hasPlatformTag(v: object): boolean {
   for (let o: Any = v; o !== null; o = getProto(o)) {
     const d = getOwnDesc(o, Symbol.toStringTag);
     if (d !== undefined) {
-      if (typeof d.get === "function" && o !== TypedArrayProto) {
-        register(v);
-        return writePlainObject(v);
-      }
-      break;
+      if (!("value" in d)) return false; // accessor: a user class
+      if (o !== v) return true;
+      const proto = getProto(v);
+      return !(proto === ObjectProto || proto === null); // own tag on a plain object
     }
   }
-  throw new CloneFail(name.startsWith("WebAssembly.") ? name : name + " object");
+  return false;
 }
 
 function writeDate(v: Date): void {

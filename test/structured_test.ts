@@ -192,7 +192,7 @@ const cases: Array<[string, () => unknown]> = [
   ["empty Map", () => new Map()],
   ["Set", () => new Set<unknown>([1, "1", 1n, NaN, {}, []])],
   ["empty Set", () => new Set()],
-  ["Map subclass", () => new (class M extends Map {})([[1, 2]])],
+  ["Map subclass", () => new (class M extends Map<number, number> {})([[1, 2]])],
   [
     "Map and Set with own properties (kept by Bun only)",
     () => {
@@ -288,6 +288,11 @@ const cases: Array<[string, () => unknown]> = [
       })(),
   ],
   ["class with toStringTag getter", () => new (class T { a = 1; get [Symbol.toStringTag]() { return "T"; } })()],
+  ["plain object with own toStringTag", () => ({ [Symbol.toStringTag]: "Date", a: 1 })],
+  [
+    "Error subclass with a toStringTag getter",
+    () => new (class TaggedError extends TypeError { get [Symbol.toStringTag]() { return "Tagged"; } })("t"),
+  ],
   [
     "non-enumerable and symbol keys dropped",
     () => {
@@ -462,6 +467,32 @@ describe("structured codec: table of values vs structuredClone", () => {
     expect(decodeStructured(sub)).toEqual({ s: "héllo", n: [1, 2.5], u: new Uint16Array([1, 2]) });
   });
 
+  test("decodes from shared memory and keeps nothing that aliases it", () => {
+    const make = () => ({
+      ascii: "shared ".repeat(200),
+      latin1: "é".repeat(300),
+      utf16: "€\ud800".repeat(300),
+      bytes: new Uint8Array([1, 2, 3]),
+      rab: new (ArrayBuffer as Any)(4, { maxByteLength: 8 }),
+    });
+    const enc = encodeStructured(make());
+    for (const shift of [0, 1]) {
+      const view = new Uint8Array(new SharedArrayBuffer(enc.length + shift), shift, enc.length);
+      view.set(enc);
+      const out = decodeStructured(view);
+      view.fill(0);
+      assertStructuredEqual(out, structuredClone(make()));
+    }
+  });
+
+  test("many distinct keys (decoder key cache)", () => {
+    const o: Record<string, number> = {};
+    for (let i = 0; i < 20000; i++) o["k" + i.toString(36)] = i;
+    check(o);
+    const again = roundTrip([o, { k0: "x", k1: "y" }, o]);
+    assertStructuredEqual(again, structuredClone([o, { k0: "x", k1: "y" }, o]));
+  });
+
   test("long UTF-16 strings at odd and even offsets", () => {
     for (let pad = 0; pad < 4; pad++) {
       const s = "€\ud800".repeat(3000);
@@ -512,6 +543,7 @@ describe("structured codec: rejections", () => {
     ["function as an Error cause", () => new Error("x", { cause: { f() {} } })],
   ];
   if (typeof G.Blob === "function") rejected.push(["Blob", () => new G.Blob(["x"])]);
+  if (typeof G.DOMException === "function") rejected.push(["DOMException", () => new G.DOMException("x", "AbortError")]);
   if (typeof G.URL === "function") rejected.push(["URL", () => new G.URL("http://example.test/")]);
 
   for (const [name, make] of rejected) {
