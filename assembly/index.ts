@@ -7,7 +7,10 @@ export {
   NO_MEMORY, TOO_MANY, BAD_MAGIC, BAD_VERSION,
   init, check, maxItemBytes, maxsize, allocScratch, scratchStatus, scratchCapacity,
   freeScratch, put, putBatch, take, takenBytes, needed, taskDone, shutdown, qsize,
-  unfinishedTasks, isShutDown,
+  unfinishedTasks, isShutDown, problem,
+  PROBLEM_LOCK, PROBLEM_MAGIC, PROBLEM_VERSION, PROBLEM_STATE, PROBLEM_PAGES, PROBLEM_HEAP_TOP,
+  PROBLEM_RING, PROBLEM_HEAD, PROBLEM_USED, PROBLEM_COUNT, PROBLEM_FREE_LIST, PROBLEM_FRAME,
+  PROBLEM_SCRATCH, PROBLEM_BATCH,
 } from "./queue";
 
 export {

@@ -12,7 +12,7 @@
 // re-applied by each thread that instantiates the module), no runtime heap, no abort; all
 // shared state is read and written at the fixed addresses of layout.ts.
 //
-// Invariants (hold whenever LOCK is 0, and are checked by headerValid() under the lock):
+// Invariants (hold whenever LOCK is 0; headerProblem() checks them under the lock):
 //   I1 LOCK is 0 or 1. The words COUNT, HEAD, USED, RING, RING_CAP, HEAP_TOP, UNFINISHED,
 //      TAKEN, RING_GEN, STATE, FREE_MAP, FREE_HEAD[] and the ring's bytes are written only
 //      by a thread holding LOCK. MAGIC, VERSION, MAXSIZE and MAX_PAGES are written once,
@@ -101,10 +101,25 @@ export function needed(): f64 {
 @inline function acquire(): i32 {
   for (let i = 0; i < SPINS; i++) {
     const seen = atomic.cmpxchg<u32>(LOCK, 0, 1); // acquire: the header reads below follow it
-    if (seen == 0) return OK; // leaves the loop forward: no back-edge while the lock is held
-    if (seen > 1) return CORRUPTED; // keeps I1
+    if (seen == 0) { // leaves the loop forward: no back-edge while the lock is held
+      syncMemorySize(<u64>atomic.load<u32>(HEAP_TOP));
+      return OK;
+    }
+    if (seen > 1) return corrupted(PROBLEM_LOCK); // keeps I1
   }
   return BUSY;
+}
+
+/**
+ * Makes this thread's view of the memory size cover `end`. Engines publish a growth made
+ * by another thread to this one lazily (V8 on its next interrupt check; a stale
+ * memory.size() was measured here after another thread's grow), and `memory.grow(0)`
+ * makes them refresh it at once. Without this, a heap that another thread grew would look
+ * out of bounds (and be reported as corrupted) until the engine caught up.
+ */
+// @ts-ignore: decorator
+@inline function syncMemorySize(end: u64): void {
+  if (end > memoryBytes()) memory.grow(0);
 }
 
 // @ts-ignore: decorator
@@ -123,9 +138,38 @@ export function needed(): f64 {
   return <u64>1 << (63 - clz<u64>(avail / 3));
 }
 
-/** I1-I4 and the heap's bounds; the lock is held. */
+// Why the last CORRUPTED answer was given, for the error message (per thread).
+export const PROBLEM_LOCK: i32 = 1;
+export const PROBLEM_MAGIC: i32 = 2;
+export const PROBLEM_VERSION: i32 = 3;
+export const PROBLEM_STATE: i32 = 4;
+export const PROBLEM_PAGES: i32 = 5;
+export const PROBLEM_HEAP_TOP: i32 = 6;
+export const PROBLEM_RING: i32 = 7;
+export const PROBLEM_HEAD: i32 = 8;
+export const PROBLEM_USED: i32 = 9;
+export const PROBLEM_COUNT: i32 = 10;
+export const PROBLEM_FREE_LIST: i32 = 11;
+export const PROBLEM_FRAME: i32 = 12;
+export const PROBLEM_SCRATCH: i32 = 13;
+export const PROBLEM_BATCH: i32 = 14;
+let lastProblem: i32 = 0;
+
+/** Which check the last CORRUPTED answer of this thread failed (a PROBLEM_ code). */
+export function problem(): i32 {
+  return lastProblem;
+}
+
 // @ts-ignore: decorator
-@inline function headerValid(): bool {
+@inline function corrupted(problem: i32): i32 {
+  lastProblem = problem;
+  return CORRUPTED;
+}
+
+/** 0 when I1-I4 and the heap's bounds hold, else the PROBLEM_ code of the first that
+ * does not. The lock is held. */
+// @ts-ignore: decorator
+@inline function headerProblem(): i32 {
   const ring = load<u32>(RING);
   const cap = load<u32>(RING_CAP);
   const head = load<u32>(HEAD);
@@ -134,22 +178,25 @@ export function needed(): f64 {
   const top = load<u32>(HEAP_TOP);
   const maxsize = load<u32>(MAXSIZE);
   const maxPages = load<u32>(MAX_PAGES);
-  return load<u32>(MAGIC) == MAGIC_VALUE && load<u32>(VERSION) == LAYOUT_VERSION &&
-    load<u32>(STATE) <= STATE_SHUT_DOWN &&
-    maxPages <= 65535 && <u32>memory.size() <= maxPages &&
-    top >= HEAP_START && <u64>top <= memoryBytes() &&
-    cap >= FRAME_ALIGN && popcnt<u32>(cap) == 1 &&
-    ring >= HEAP_START + BLOCK_HEADER && <u64>ring + <u64>cap <= <u64>top &&
-    load<u32>(ring - BLOCK_HEADER) == ctz<u32>(cap) &&
-    load<u32>(ring - BLOCK_HEADER + 4) == BLOCK_USED &&
-    head < cap && ((head | used) & 7) == 0 && used <= cap &&
-    <u64>count * <u64>FRAME_HEADER <= <u64>used && (count == 0) == (used == 0) &&
-    (maxsize == 0 || count <= maxsize);
+  if (load<u32>(MAGIC) != MAGIC_VALUE) return PROBLEM_MAGIC;
+  if (load<u32>(VERSION) != LAYOUT_VERSION) return PROBLEM_VERSION;
+  if (load<u32>(STATE) > STATE_SHUT_DOWN) return PROBLEM_STATE;
+  if (maxPages > 65535 || <u32>memory.size() > maxPages) return PROBLEM_PAGES;
+  if (top < HEAP_START || <u64>top > memoryBytes()) return PROBLEM_HEAP_TOP;
+  if (cap < FRAME_ALIGN || popcnt<u32>(cap) != 1 || ring < HEAP_START + BLOCK_HEADER ||
+      <u64>ring + <u64>cap > <u64>top || load<u32>(ring - BLOCK_HEADER) != ctz<u32>(cap) ||
+      load<u32>(ring - BLOCK_HEADER + 4) != BLOCK_USED) return PROBLEM_RING;
+  if (head >= cap || (head & 7) != 0) return PROBLEM_HEAD;
+  if (used > cap || (used & 7) != 0) return PROBLEM_USED;
+  if (<u64>count * <u64>FRAME_HEADER > <u64>used || (count == 0) != (used == 0) ||
+      (maxsize != 0 && count > maxsize)) return PROBLEM_COUNT;
+  return 0;
 }
 
 /** True when `block` is a used heap block of at least `size` bytes (a handle's scratch). */
 // @ts-ignore: decorator
 @inline function scratchHolds(block: u32, size: u64): bool {
+  syncMemorySize(max<u64>(<u64>atomic.load<u32>(HEAP_TOP), <u64>block + size));
   if (block < HEAP_START + BLOCK_HEADER || <u64>block > memoryBytes()) return false;
   const klass = load<u32>(block - BLOCK_HEADER);
   return isBlockPtr(block, klass) && load<u32>(block - BLOCK_HEADER + 4) == BLOCK_USED &&
@@ -192,7 +239,7 @@ export function needed(): f64 {
   let target = <u64>1 << classFor(want);
   if (target < (<u64>cap << 1)) target = min<u64>(<u64>cap << 1, limit);
   const block = alloc(target);
-  if (block == 0) return lastAllocStatus() == ALLOC_CORRUPTED ? CORRUPTED : FULL;
+  if (block == 0) return lastAllocStatus() == ALLOC_CORRUPTED ? corrupted(PROBLEM_FREE_LIST) : FULL;
   copyOut(block, ring, cap, head, used); // the records, oldest first, from offset 0
   free(ring);
   atomic.store<u32>(RING, block);
@@ -245,11 +292,12 @@ let scratchStatusValue: i32 = OK;
 export function allocScratch(size: u32): u32 {
   const lock = acquire();
   if (lock != OK) { scratchStatusValue = lock; return 0; }
-  if (!headerValid()) { release(); scratchStatusValue = CORRUPTED; return 0; }
+  const broken = headerProblem();
+  if (broken != 0) { release(); scratchStatusValue = corrupted(broken); return 0; }
   const block = alloc(<u64>size);
   release();
   scratchStatusValue = block != 0 ? OK
-    : lastAllocStatus() == ALLOC_CORRUPTED ? CORRUPTED : NO_MEMORY;
+    : lastAllocStatus() == ALLOC_CORRUPTED ? corrupted(PROBLEM_FREE_LIST) : NO_MEMORY;
   return block;
 }
 
@@ -267,15 +315,16 @@ export function scratchCapacity(block: u32): f64 {
 export function freeScratch(block: u32): i32 {
   const lock = acquire();
   if (lock != OK) return lock;
-  const ok = headerValid() && free(block);
+  const broken = headerProblem();
+  const freed = broken == 0 && free(block);
   release();
-  return ok ? OK : CORRUPTED;
+  return freed ? OK : corrupted(broken != 0 ? broken : PROBLEM_SCRATCH);
 }
 
 /** Puts the `len` payload bytes at scratch + FRAME_HEADER as one record. */
 export function put(scratch: u32, len: u32): i32 {
   const size = frameSize(len);
-  if (!scratchHolds(scratch, size)) return CORRUPTED;
+  if (!scratchHolds(scratch, size)) return corrupted(PROBLEM_SCRATCH);
   store<u32>(scratch, len); // frame it in our own scratch, before taking the lock
   store<u32>(scratch + 4, ~len);
   const lock = acquire();
@@ -289,15 +338,15 @@ export function put(scratch: u32, len: u32): i32 {
  * none. The frames are checked before the lock is taken. */
 export function putBatch(scratch: u32, bytes: u32, n: u32): i32 {
   if (n == 0) return OK;
-  if (!scratchHolds(scratch, <u64>bytes)) return CORRUPTED;
+  if (!scratchHolds(scratch, <u64>bytes)) return corrupted(PROBLEM_SCRATCH);
   let at: u64 = 0;
   for (let i: u32 = 0; i < n; i++) { // no lock held yet: this loop may be interrupted
-    if (at + FRAME_HEADER > <u64>bytes) return CORRUPTED;
+    if (at + FRAME_HEADER > <u64>bytes) return corrupted(PROBLEM_BATCH);
     const len = load<u32>(scratch + <u32>at);
-    if (load<u32>(scratch + <u32>at + 4) != ~len) return CORRUPTED;
+    if (load<u32>(scratch + <u32>at + 4) != ~len) return corrupted(PROBLEM_BATCH);
     at += frameSize(len);
   }
-  if (at != <u64>bytes) return CORRUPTED;
+  if (at != <u64>bytes) return corrupted(PROBLEM_BATCH);
   const lock = acquire();
   if (lock != OK) return lock;
   const status = putLocked(scratch, <u64>bytes, n);
@@ -307,7 +356,8 @@ export function putBatch(scratch: u32, bytes: u32, n: u32): i32 {
 
 // @ts-ignore: decorator
 @inline function putLocked(src: u32, size: u64, n: u32): i32 {
-  if (!headerValid()) return CORRUPTED;
+  const broken = headerProblem();
+  if (broken != 0) return corrupted(broken);
   if (load<u32>(STATE) != STATE_OPEN) return SHUT_DOWN;
   const limit = load<u32>(MAXSIZE);
   if (limit != 0 && n > limit) return TOO_MANY;
@@ -340,7 +390,7 @@ export function putBatch(scratch: u32, bytes: u32, n: u32): i32 {
  * attempt takes the oldest record alone, read under the lock.
  */
 export function take(scratch: u32, max: u32): i32 {
-  if (max == 0 || !scratchHolds(scratch, 0)) return CORRUPTED;
+  if (max == 0 || !scratchHolds(scratch, 0)) return corrupted(PROBLEM_SCRATCH);
   const room = blockSize(scratch);
   let status = RETRY;
   for (let attempt = 1; status == RETRY; attempt++) { // each pass releases the lock first
@@ -380,7 +430,8 @@ export function take(scratch: u32, max: u32): i32 {
   scratch: u32, room: u64, walked: u32, walkedBytes: u64, taken0: u64, gen0: u32,
   lastAttempt: bool,
 ): i32 {
-  if (!headerValid()) return CORRUPTED;
+  const broken = headerProblem();
+  if (broken != 0) return corrupted(broken);
   const count = load<u32>(COUNT);
   if (count == 0) return load<u32>(STATE) == STATE_SHUT_DOWN ? SHUT_DOWN : EMPTY;
   const ring = load<u32>(RING);
@@ -394,9 +445,9 @@ export function take(scratch: u32, max: u32): i32 {
   if (n == 0 || !fresh || n > count || bytes > <u64>used) {
     if (n != 0 && !lastAttempt) return RETRY;
     const len = load<u32>(ring + head);
-    if (load<u32>(ring + head + 4) != ~len) return CORRUPTED; // I3 broken: framing damaged
+    if (load<u32>(ring + head + 4) != ~len) return corrupted(PROBLEM_FRAME); // I3 broken
     bytes = frameSize(len);
-    if (bytes > <u64>used) return CORRUPTED;
+    if (bytes > <u64>used) return corrupted(PROBLEM_FRAME);
     if (bytes > room) { outNeeded = bytes; return NEED_SCRATCH; }
     n = 1;
   }
@@ -415,8 +466,9 @@ export function taskDone(): i32 {
   const lock = acquire();
   if (lock != OK) return lock;
   let status = OK;
-  if (!headerValid()) {
-    status = CORRUPTED;
+  const broken = headerProblem();
+  if (broken != 0) {
+    status = corrupted(broken);
   } else {
     const unfinished = load<u64>(UNFINISHED);
     if (unfinished == 0) {
@@ -435,7 +487,8 @@ export function taskDone(): i32 {
 export function shutdown(immediate: bool): i32 {
   const lock = acquire();
   if (lock != OK) return lock;
-  if (!headerValid()) { release(); return CORRUPTED; }
+  const broken = headerProblem();
+  if (broken != 0) { release(); return corrupted(broken); }
   atomic.store<u32>(STATE, STATE_SHUT_DOWN);
   if (immediate) {
     const count = load<u32>(COUNT);
@@ -460,7 +513,8 @@ export function shutdown(immediate: bool): i32 {
 export function qsize(): i32 {
   const lock = acquire();
   if (lock != OK) return lock;
-  const status = headerValid() ? <i32>load<u32>(COUNT) : CORRUPTED;
+  const broken = headerProblem();
+  const status = broken == 0 ? <i32>load<u32>(COUNT) : corrupted(broken);
   release();
   return status;
 }
@@ -469,7 +523,8 @@ export function qsize(): i32 {
 export function unfinishedTasks(): f64 {
   const lock = acquire();
   if (lock != OK) return <f64>lock;
-  const value = headerValid() ? <f64>load<u64>(UNFINISHED) : <f64>CORRUPTED;
+  const broken = headerProblem();
+  const value = broken == 0 ? <f64>load<u64>(UNFINISHED) : <f64>corrupted(broken);
   release();
   return value;
 }
@@ -478,7 +533,8 @@ export function unfinishedTasks(): f64 {
 export function isShutDown(): i32 {
   const lock = acquire();
   if (lock != OK) return lock;
-  const status = headerValid() ? <i32>(load<u32>(STATE) == STATE_SHUT_DOWN) : CORRUPTED;
+  const broken = headerProblem();
+  const status = broken == 0 ? <i32>(load<u32>(STATE) == STATE_SHUT_DOWN) : corrupted(broken);
   release();
   return status;
 }

@@ -28,11 +28,16 @@ interface CoreExports {
   qsize(): number;
   unfinishedTasks(): number;
   isShutDown(): number;
+  problem(): number;
 }
 
 const STATUS_NAMES = [
   "OK", "EMPTY", "FULL", "SHUT_DOWN", "BUSY", "CORRUPTED", "TOO_BIG", "NEED_SCRATCH",
   "NONE_UNFINISHED", "NO_MEMORY", "TOO_MANY", "BAD_MAGIC", "BAD_VERSION",
+] as const;
+const PROBLEM_NAMES = [
+  "LOCK", "MAGIC", "VERSION", "STATE", "PAGES", "HEAP_TOP", "RING", "HEAD", "USED", "COUNT",
+  "FREE_LIST", "FRAME", "SCRATCH", "BATCH",
 ] as const;
 const WORD_NAMES = [
   "LOCK", "PUT_EPOCH", "GET_EPOCH", "DONE_EPOCH", "GET_WAITERS", "PUT_WAITERS",
@@ -41,6 +46,7 @@ const WORD_NAMES = [
 
 export type StatusName = typeof STATUS_NAMES[number];
 export type WordName = typeof WORD_NAMES[number];
+export type ProblemName = typeof PROBLEM_NAMES[number];
 
 /** The core's status codes by name (read from the module's exported globals). */
 export type Status = Record<StatusName, number>;
@@ -62,6 +68,8 @@ export class Core {
   readonly frameHeader: number;
   readonly frameAlign: number;
   readonly layoutVersion: number;
+  /** PROBLEM_ codes by value: which check a CORRUPTED answer failed. */
+  readonly problems: Map<number, ProblemName>;
   /** Int32 view for Atomics: the header lives in the first page, which never moves. */
   readonly i32: Int32Array;
   #memory: WebAssembly.Memory;
@@ -79,6 +87,7 @@ export class Core {
     this.frameHeader = globalValue(instance, "FRAME_HEADER");
     this.frameAlign = globalValue(instance, "FRAME_ALIGN");
     this.layoutVersion = globalValue(instance, "LAYOUT_VERSION");
+    this.problems = new Map(PROBLEM_NAMES.map((name) => [globalValue(instance, `PROBLEM_${name}`), name]));
     this.#memory = memory;
     this.#u8 = new Uint8Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer, 0, 64);
@@ -103,6 +112,11 @@ export class Core {
       this.#u8 = new Uint8Array(buffer);
     }
     return this.#u8;
+  }
+
+  /** Which check this thread's last CORRUPTED answer failed. */
+  lastProblem(): ProblemName | undefined {
+    return this.problems.get(this.fn.problem());
   }
 
   /** Size in the ring of a record of `len` payload bytes (header, payload, pad). */

@@ -71,6 +71,24 @@ export function rangeError(method: string, argument: string, expected: string, v
   return new RangeError(`${method}: ${argument} must be ${expected}; received ${describe(value)}`);
 }
 
+/** What each of the core's corruption checks found wrong, in words. */
+export const problems = {
+  LOCK: "the lock word holds neither 0 nor 1",
+  MAGIC: "the magic number is gone",
+  VERSION: "the layout version word changed",
+  STATE: "the shutdown state word is out of range",
+  PAGES: "the memory ceiling word is out of range",
+  HEAP_TOP: "the heap's end lies outside the memory",
+  RING: "the ring's address or capacity is out of range",
+  HEAD: "the ring's head offset is out of range",
+  USED: "the ring's byte count is out of range",
+  COUNT: "the item count disagrees with the ring's bytes or maxsize",
+  FREE_LIST: "a free list links a block that is not free",
+  FRAME: "the oldest record's framing is damaged",
+  SCRATCH: "this handle's scratch block is damaged",
+  BATCH: "a batch's framing is damaged",
+} as const;
+
 export const messages = {
   empty: (method: string, timeout: number | undefined) =>
     timeout === undefined

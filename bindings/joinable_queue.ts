@@ -6,7 +6,7 @@
 
 import { Core } from "./core.ts";
 import { builtInCodec, type Codec, type CodecName, customCodec, isCodecName, type QueueCodec, resolveCodec } from "./codecs.ts";
-import { Closed, Corrupted, Empty, Full, messages, mismatch, ShutDown, typeError } from "./errors.ts";
+import { Closed, Corrupted, Empty, Full, messages, mismatch, problems, ShutDown, typeError } from "./errors.ts";
 import {
   asyncOptions, blockingOptions, checkBatchSize, checkHandler, checkImmediate, checkItems,
   checkMaxBytes, checkMaxsize, checkModule, checkTimeout, signalOption, throwIfAborted,
@@ -531,8 +531,10 @@ export class JoinableQueue<T = unknown> {
     const s = core.status;
     switch (status) {
       case s.SHUT_DOWN: return new ShutDown(messages.shutDown(method));
-      case s.CORRUPTED:
-        return new Corrupted(messages.corrupted(method, "a header word, a counter or a record's framing is out of range"));
+      case s.CORRUPTED: {
+        const problem = core.lastProblem();
+        return new Corrupted(messages.corrupted(method, problem ? problems[problem] : "a check failed"));
+      }
       case s.TOO_BIG: return new RangeError(messages.tooBig(method, NaN, this.#maxItemBytes));
       case s.NO_MEMORY: return new RangeError(messages.noScratch(method, DEFAULT_SCRATCH));
       default: return new Corrupted(messages.corrupted(method, `the core answered ${status}`));

@@ -20,7 +20,7 @@ const runtimes = {
     // Type-check once, then run without re-checking each worker script as it starts.
     steps: [
       [bin("deno"), ["check", "test/"]],
-      [bin("deno"), ["test", "--allow-read", "--allow-env", "--no-check", "test/"]],
+      [bin("deno"), ["test", "--allow-read", "--allow-env", "--allow-run", "--no-check", "test/"]],
     ],
     count: (out) => {
       const m = /(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(out);
