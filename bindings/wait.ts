@@ -102,13 +102,13 @@ function unhold(): void {
 }
 
 type WaitAsyncResult = { async: false; value: string } | { async: true; value: Promise<string> };
-const waitAsyncNative = (Atomics as unknown as {
-  waitAsync?: (a: Int32Array, i: number, v: number, t?: number) => WaitAsyncResult;
-}).waitAsync;
+type WaitAsync = (a: Int32Array, i: number, v: number, t?: number) => WaitAsyncResult;
 
 /** Resolves when i32[index] may no longer be `expected`, or after `timeout` ms. */
 function waitChange(i32: Int32Array, index: number, expected: number, timeout: number): Promise<unknown> {
-  if (waitAsyncNative) {
+  // Looked up on each call, not once: hosts (and tests) may lack or replace it.
+  const waitAsyncNative = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
+  if (typeof waitAsyncNative === "function") {
     const result = waitAsyncNative(i32, index, expected, timeout);
     return result.async ? result.value : Promise.resolve(result.value);
   }

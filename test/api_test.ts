@@ -315,6 +315,29 @@ describe("async methods", () => {
   });
 });
 
+describe("async methods where Atomics.waitAsync is missing", () => {
+  test("getAsync() and joinAsync() fall back to polling and still wake", async () => {
+    const atomics = Atomics as unknown as { waitAsync?: unknown };
+    const saved = atomics.waitAsync;
+    atomics.waitAsync = undefined;
+    try {
+      const q = new JoinableQueue<string>();
+      const got = q.getAsync({ timeout: 10_000 });
+      expect(await isPending(got)).toBe(true);
+      q.put("polled");
+      expect(await within(5000, got, "getAsync()")).toBe("polled");
+      const joined = q.joinAsync({ timeout: 10_000 });
+      expect(await isPending(joined)).toBe(true);
+      q.taskDone();
+      expect(await within(5000, joined, "joinAsync()")).toBe(true);
+      await expect(q.getAsync({ timeout: 20 })).rejects.toBeInstanceOf(Empty);
+      q.close();
+    } finally {
+      atomics.waitAsync = saved;
+    }
+  });
+});
+
 describe("consume() and iterators", () => {
   test("consume() handles every item, calls taskDone() after each, and ends at shutdown", async () => {
     const q = new JoinableQueue<number>();
