@@ -8,10 +8,13 @@ import { runtime } from "./harness.ts";
 
 const root = new URL("../", import.meta.url);
 
-/** Runs an example file with this runtime; resolves with its exit code and output. */
-function runExample(file: string, args: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs an example file with this runtime; resolves with its exit code and output.
+ * Deno gets only --allow-read, which it needs to start a worker from a local file. */
+function runExample(
+  file: string, args: string[] = [], denoFlags = ["--allow-read=."],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const path = new URL(file, root).pathname;
-  const argv = runtime === "deno" ? ["run", "--allow-read=.", path, ...args] : [path, ...args];
+  const argv = runtime === "deno" ? ["run", ...denoFlags, path, ...args] : [path, ...args];
   return new Promise((resolve) => {
     execFile(process.execPath, argv, { cwd: root.pathname, timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
@@ -20,6 +23,13 @@ function runExample(file: string, args: string[] = []): Promise<{ code: number; 
 }
 
 describe("examples", () => {
+  test("importing and using the package needs no flags and no permissions", async () => {
+    const { code, stdout, stderr } = await runExample("test/fixtures/single_thread.mjs", [], ["--no-prompt"]);
+    expect(stderr).toBe("");
+    expect(stdout).toBe('[{"n":1},{"n":2},true]\n');
+    expect(code).toBe(0);
+  });
+
   test("the README's example is examples/quickstart.mjs, verbatim", () => {
     const readme = readFileSync(new URL("README.md", root), "utf8");
     for (const file of ["examples/quickstart.mjs", "examples/quickstart_worker.mjs"]) {
