@@ -494,7 +494,8 @@ export function shutdown(immediate: bool): i32 {
     const count = load<u32>(COUNT);
     const unfinished = load<u64>(UNFINISHED);
     atomic.store<u64>(TAKEN, load<u64>(TAKEN) + <u64>count); // keeps I5
-    atomic.store<u32>(HEAD, 0);
+    // Discard by moving HEAD to the tail: on an empty ring HEAD stays put (I5).
+    atomic.store<u32>(HEAD, (load<u32>(HEAD) + load<u32>(USED)) & (load<u32>(RING_CAP) - 1));
     atomic.store<u32>(USED, 0);
     atomic.store<u32>(COUNT, 0);
     store<u64>(UNFINISHED, unfinished - min<u64>(unfinished, <u64>count));
