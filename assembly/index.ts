@@ -5,7 +5,7 @@
 export {
   OK, EMPTY, FULL, SHUT_DOWN, BUSY, CORRUPTED, TOO_BIG, NEED_SCRATCH, NONE_UNFINISHED,
   NO_MEMORY, TOO_MANY, BAD_MAGIC, BAD_VERSION,
-  init, check, maxItemBytes, maxsize, allocScratch, scratchStatus, scratchCapacity,
+  init, check, maxItemBytes, maxsize, memoryPages, allocScratch, scratchStatus, scratchCapacity,
   freeScratch, put, putBatch, take, takenBytes, needed, taskDone, shutdown, qsize,
   unfinishedTasks, isShutDown, problem,
   PROBLEM_LOCK, PROBLEM_MAGIC, PROBLEM_VERSION, PROBLEM_STATE, PROBLEM_PAGES, PROBLEM_HEAP_TOP,

@@ -114,8 +114,9 @@ export function needed(): f64 {
  * Makes this thread's view of the memory size cover `end`. Engines publish a growth made
  * by another thread to this one lazily (V8 on its next interrupt check; a stale
  * memory.size() was measured here after another thread's grow), and `memory.grow(0)`
- * makes them refresh it at once. Without this, a heap that another thread grew would look
- * out of bounds (and be reported as corrupted) until the engine caught up.
+ * makes V8 refresh it at once. Where even that leaves the view stale (seen in Bun), the
+ * checks below answer CORRUPTED before touching anything past the view, and the bindings
+ * refresh the view from JavaScript and call again (Core.refreshMemory).
  */
 // @ts-ignore: decorator
 @inline function syncMemorySize(end: u64): void {
@@ -279,6 +280,11 @@ export function check(): i32 {
 /** The largest payload put() can ever accept under this queue's memory ceiling. */
 export function maxItemBytes(): f64 {
   return <f64>(maxRingCap() - <u64>FRAME_HEADER);
+}
+
+/** The memory size this thread's instance sees, in pages (to compare with the JS view). */
+export function memoryPages(): i32 {
+  return memory.size();
 }
 
 /** The item limit given at creation (0 = unbounded). */

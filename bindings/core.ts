@@ -14,6 +14,7 @@ interface CoreExports {
   check(): number;
   maxItemBytes(): number;
   maxsize(): number;
+  memoryPages(): number;
   allocScratch(size: number): number;
   scratchStatus(): number;
   scratchCapacity(block: number): number;
@@ -62,7 +63,7 @@ function globalValue(instance: WebAssembly.Instance, name: string): number {
 }
 
 export class Core {
-  readonly fn: CoreExports;
+  fn: CoreExports;
   readonly status: Status;
   readonly words: Words;
   readonly frameHeader: number;
@@ -73,10 +74,12 @@ export class Core {
   /** Int32 view for Atomics: the header lives in the first page, which never moves. */
   readonly i32: Int32Array;
   #memory: WebAssembly.Memory;
+  #module: WebAssembly.Module;
   #u8: Uint8Array;
 
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory) {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
+    this.#module = module;
     this.fn = instance.exports as unknown as CoreExports;
     const status = {} as Status;
     for (const name of STATUS_NAMES) status[name] = globalValue(instance, name);
@@ -112,6 +115,25 @@ export class Core {
       this.#u8 = new Uint8Array(buffer);
     }
     return this.#u8;
+  }
+
+  /**
+   * Brings this thread's view of the memory size up to date, after the core answered
+   * CORRUPTED (which it also does when the heap reaches past the size its instance sees).
+   * `grow(0)` from JavaScript refreshes the view in V8; in Bun a worker's instance was seen
+   * keeping a stale size even so (under load, after other workers grew the memory and were
+   * terminated), and only a new instance over the same memory sees the true size. The
+   * instance holds no state of its own between calls, so replacing it loses nothing.
+   * @returns whether the view changed (so the failed call is worth trying again)
+   */
+  refreshMemory(): boolean {
+    const before = this.fn.memoryPages();
+    this.#memory.grow(0);
+    const pages = this.#memory.buffer.byteLength / 65536;
+    if (this.fn.memoryPages() < pages) {
+      this.fn = new WebAssembly.Instance(this.#module, { env: { memory: this.#memory } }).exports as unknown as CoreExports;
+    }
+    return this.fn.memoryPages() !== before;
   }
 
   /** Which check this thread's last CORRUPTED answer failed. */

@@ -53,12 +53,18 @@ export const LOCK_STUCK_MS = 2000;
  * thread may block; a lock held for LOCK_STUCK_MS throws Corrupted.
  */
 export function unlocked(core: Core, method: string, call: () => number): number {
-  let status = call();
+  // A CORRUPTED answer may come from a stale view of the memory size: refresh it and try
+  // once more (safe: the core answers CORRUPTED before it changes anything).
+  const attempt = () => {
+    const status = call();
+    return status === core.status.CORRUPTED && core.refreshMemory() ? call() : status;
+  };
+  let status = attempt();
   if (status !== core.status.BUSY) return status;
   const started = now();
   for (let tries = 1; ; tries++) {
     if (tries > 16 && canBlock(core.i32)) Atomics.wait(core.i32, core.words.LOCK, 1, 0.05);
-    status = call();
+    status = attempt();
     if (status !== core.status.BUSY) return status;
     if ((tries & 63) === 0 && now() - started > LOCK_STUCK_MS) {
       throw new Corrupted(messages.corrupted(method, messages.lockStuck(LOCK_STUCK_MS)));
