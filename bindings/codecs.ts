@@ -7,7 +7,7 @@
  * @module
  */
 
-import { dataCloneError, decodeStructured, encodeStructured } from "./structured.ts";
+import { decodeStructured, encodeStructured } from "./structured.ts";
 import { describe, typeError } from "./errors.ts";
 
 /** Turns items into bytes and back; `name` identifies it across threads. */
@@ -122,4 +122,3 @@ export function resolveCodec<T>(method: string, codec: unknown): QueueCodec<T> {
   return customCodec<T>(method, "options.codec", codec);
 }
 
-export { dataCloneError };
