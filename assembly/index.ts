@@ -4,7 +4,7 @@
 
 export {
   OK, EMPTY, FULL, SHUT_DOWN, BUSY, CORRUPTED, TOO_BIG, NEED_SCRATCH, NONE_UNFINISHED,
-  NO_MEMORY, TOO_MANY, BAD_MAGIC, BAD_VERSION,
+  NO_MEMORY, TOO_MANY, BAD_MAGIC, BAD_VERSION, BAD_CODEC,
   init, check, maxItemBytes, maxsize, memoryPages, allocScratch, scratchStatus, scratchCapacity,
   freeScratch, put, putBatch, take, takenBytes, needed, taskDone, shutdown, qsize,
   unfinishedTasks, isShutDown, problem,

@@ -15,7 +15,7 @@
 //   +--------+--------+--------+--------+--------+--------+--------+--------+
 //   | FREE_HEAD[0..31]: first free block of each size class (128 bytes)      |  96
 //   +------------------------------------------------------------------------+
-//   | (reserved up to HEAP_START)                                            | 224
+//   |CODEC_TG| (reserved up to HEAP_START)                                   | 224
 //   +------------------------------------------------------------------------+
 //   | heap: blocks, bump-allocated upward from HEAP_START to HEAP_TOP        | 256
 //   |   one block is the ring; the others are per-handle scratch areas       |
@@ -39,7 +39,7 @@
 // end of the ring; its payload may, and is then copied in two pieces.
 
 export const MAGIC_VALUE: u32 = 0x3151_4a4a; // "JJQ1" little-endian
-export const LAYOUT_VERSION: u32 = 1;
+export const LAYOUT_VERSION: u32 = 2; // 2: CODEC_TAG
 
 // Header words (byte offsets).
 export const MAGIC: u32 = 0;
@@ -65,6 +65,7 @@ export const JOIN_WAITERS: u32 = 84; // threads about to wait on DONE_EPOCH
 export const RING_GEN: u32 = 88; // bumped each time the ring moves to a larger block
 export const FREE_MAP: u32 = 92; // bit k set <=> FREE_HEAD[k] != 0
 export const FREE_HEAD: u32 = 96; // u32[32]
+export const CODEC_TAG: u32 = 224; // hash of the codec's name; written once by init
 export const HEAP_START: u32 = 256;
 
 export const STATE_OPEN: u32 = 0;

@@ -16,7 +16,8 @@
 //   I1 LOCK is 0 or 1. The words COUNT, HEAD, USED, RING, RING_CAP, HEAP_TOP, UNFINISHED,
 //      TAKEN, RING_GEN, STATE, FREE_MAP, FREE_HEAD[] and the ring's bytes are written only
 //      by a thread holding LOCK. MAGIC, VERSION, MAXSIZE and MAX_PAGES are written once,
-//      by init(), before any other thread can see the memory.
+//      by init(), before any other thread can see the memory; so is CODEC_TAG, a hash of
+//      the codec name the creator chose, which attach compares with its handle's name.
 //   I2 RING_CAP is a power of two, RING is a used block of that class (H3 of heap.ts),
 //      0 <= HEAD < RING_CAP, USED <= RING_CAP, and HEAD and USED are multiples of 8.
 //   I3 The USED bytes from HEAD (wrapping at RING_CAP) are exactly COUNT well-formed frames
@@ -53,7 +54,7 @@
 // Python. A killed thread's scratch block stays allocated (it cannot free it).
 
 import {
-  BLOCK_HEADER, BLOCK_USED, COUNT, DONE_EPOCH, FRAME_ALIGN, FRAME_HEADER, GET_EPOCH,
+  BLOCK_HEADER, BLOCK_USED, CODEC_TAG, COUNT, DONE_EPOCH, FRAME_ALIGN, FRAME_HEADER, GET_EPOCH,
   GET_WAITERS, HEAD, HEAP_START, HEAP_TOP, INITIAL_RING_CLASS, JOIN_WAITERS, LAYOUT_VERSION,
   LOCK, MAGIC, MAGIC_VALUE, MAX_PAGES, MAXSIZE, PUT_EPOCH, PUT_WAITERS, RING, RING_CAP,
   RING_GEN, STATE, STATE_OPEN, STATE_SHUT_DOWN, TAKEN, UNFINISHED, USED, VERSION, frameSize,
@@ -76,6 +77,7 @@ export const NO_MEMORY: i32 = -9; // no block could be allocated under the ceili
 export const TOO_MANY: i32 = -10; // a batch longer than maxsize
 export const BAD_MAGIC: i32 = -11; // attach: not a joinable-queue memory
 export const BAD_VERSION: i32 = -12; // attach: another layout version
+export const BAD_CODEC: i32 = -13; // attach: the handle names another codec than the queue's
 
 const SPINS: i32 = 128;
 const RETRY: i32 = -100; // internal, never returned: a lock-free walk went stale
@@ -254,7 +256,7 @@ export function problem(): i32 {
 
 /** Sets up a fresh, zeroed memory. Called once by the thread that creates the queue,
  * before the memory is shared. */
-export function init(maxsize: u32, maxPages: u32): i32 {
+export function init(maxsize: u32, maxPages: u32, codecTag: u32): i32 {
   if (load<u32>(MAGIC) != 0 || maxPages == 0 || maxPages > 65535) return CORRUPTED;
   store<u32>(MAXSIZE, maxsize);
   store<u32>(MAX_PAGES, maxPages);
@@ -265,15 +267,17 @@ export function init(maxsize: u32, maxPages: u32): i32 {
   if (ring == 0) return NO_MEMORY;
   store<u32>(RING, ring);
   store<u32>(RING_CAP, <u32>blockSize(ring));
+  store<u32>(CODEC_TAG, codecTag);
   store<u32>(VERSION, LAYOUT_VERSION);
   atomic.store<u32>(MAGIC, MAGIC_VALUE); // last: a memory with MAGIC set is complete
   return OK;
 }
 
-/** Whether the memory holds a queue of this layout (for attach). */
-export function check(): i32 {
+/** Whether the memory holds a queue of this layout and codec (for attach). */
+export function check(codecTag: u32): i32 {
   if (atomic.load<u32>(MAGIC) != MAGIC_VALUE) return BAD_MAGIC;
   if (atomic.load<u32>(VERSION) != LAYOUT_VERSION) return BAD_VERSION;
+  if (atomic.load<u32>(CODEC_TAG) != codecTag) return BAD_CODEC;
   return OK;
 }
 

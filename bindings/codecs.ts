@@ -25,6 +25,17 @@ export interface QueueCodec<T> extends Codec<T> {
   readonly decodesShared: boolean;
 }
 
+/**
+ * The 32-bit FNV-1a hash of a codec's name, which the queue's memory keeps, so that
+ * attach() can tell a handle whose codec name was changed, or whose memory belongs to
+ * a queue of another codec, from a real one.
+ */
+export function codecTag(name: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 

@@ -10,8 +10,8 @@ import { Corrupted, messages } from "./errors.ts";
 
 /** The functions and constants assembly/index.ts exports. */
 interface CoreExports {
-  init(maxsize: number, maxPages: number): number;
-  check(): number;
+  init(maxsize: number, maxPages: number, codecTag: number): number;
+  check(codecTag: number): number;
   maxItemBytes(): number;
   maxsize(): number;
   memoryPages(): number;
@@ -34,7 +34,7 @@ interface CoreExports {
 
 const STATUS_NAMES = [
   "OK", "EMPTY", "FULL", "SHUT_DOWN", "BUSY", "CORRUPTED", "TOO_BIG", "NEED_SCRATCH",
-  "NONE_UNFINISHED", "NO_MEMORY", "TOO_MANY", "BAD_MAGIC", "BAD_VERSION",
+  "NONE_UNFINISHED", "NO_MEMORY", "TOO_MANY", "BAD_MAGIC", "BAD_VERSION", "BAD_CODEC",
 ] as const;
 const PROBLEM_NAMES = [
   "LOCK", "MAGIC", "VERSION", "STATE", "PAGES", "HEAP_TOP", "RING", "HEAD", "USED", "COUNT",

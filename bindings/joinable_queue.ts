@@ -5,7 +5,7 @@
  */
 
 import { Core } from "./core.ts";
-import { builtInCodec, type Codec, type CodecName, customCodec, isCodecName, type QueueCodec, resolveCodec } from "./codecs.ts";
+import { builtInCodec, type Codec, codecTag, type CodecName, customCodec, isCodecName, type QueueCodec, resolveCodec } from "./codecs.ts";
 import { Closed, Corrupted, Empty, Full, messages, mismatch, problems, ShutDown, typeError } from "./errors.ts";
 import {
   asyncOptions, blockingOptions, checkBatchSize, checkHandler, checkImmediate, checkItems,
@@ -156,12 +156,16 @@ export class JoinableQueue<T = unknown> {
       if (handle.version !== core.layoutVersion) {
         throw typeError(method, "handle.version", `layout version ${core.layoutVersion}`, handle.version);
       }
-      const status = core.fn.check();
+      const status = core.fn.check(codecTag(handle.codec));
       if (status === core.status.BAD_MAGIC) {
         throw mismatch(method, "handle.memory", "a joinable-queue's memory", "a memory without the queue's magic number");
       }
       if (status === core.status.BAD_VERSION) {
         throw mismatch(method, "handle.memory", `a queue of layout version ${core.layoutVersion}`, "a memory of another layout version");
+      }
+      if (status === core.status.BAD_CODEC) {
+        throw mismatch(method, "handle.codec", "the codec of the queue in handle.memory",
+          `"${handle.codec}", which that queue was not made with (a forged handle, or parts of two queues' handles)`);
       }
       this.#handle = handle;
       this.#codec = codec as QueueCodec<T>;
@@ -185,7 +189,7 @@ export class JoinableQueue<T = unknown> {
       const maxPages = Math.floor(maxBytes / PAGE);
       const memory = new WebAssembly.Memory({ initial: 1, maximum: maxPages, shared: true });
       core = new Core(module, memory);
-      const status = core.fn.init(maxsize, maxPages);
+      const status = core.fn.init(maxsize, maxPages, codecTag(this.#codec.name));
       if (status !== core.status.OK) throw this.#error(core, method, status);
       this.maxsize = maxsize;
       this.#handle = {
@@ -256,7 +260,10 @@ export class JoinableQueue<T = unknown> {
    *   larger than maxBytes allows; DataCloneError for what structuredClone rejects
    */
   put(item: T, options?: BlockingCallOptions): void {
-    const method = "put()";
+    this.#put("put()", item, options);
+  }
+
+  #put(method: string, item: T, options: BlockingCallOptions | undefined): void {
     const core = this.#live(method);
     const { block, timeout } = blockingOptions(method, options);
     if (block) this.#mayBlock(core, method, "putAsync()");
@@ -269,7 +276,7 @@ export class JoinableQueue<T = unknown> {
 
   /** `put(item, { block: false })`. */
   putNowait(item: T): void {
-    this.put(item, { block: false });
+    this.#put("putNowait()", item, { block: false });
   }
 
   /**
@@ -278,7 +285,10 @@ export class JoinableQueue<T = unknown> {
    * @throws {Empty} nothing in time; {ShutDown} once a shut-down queue is empty
    */
   get(options?: BlockingCallOptions): T {
-    const method = "get()";
+    return this.#get("get()", options);
+  }
+
+  #get(method: string, options: BlockingCallOptions | undefined): T {
     const core = this.#live(method);
     const { block, timeout } = blockingOptions(method, options);
     if (block) this.#mayBlock(core, method, "getAsync()");
@@ -290,7 +300,7 @@ export class JoinableQueue<T = unknown> {
 
   /** `get({ block: false })`. */
   getNowait(): T {
-    return this.get({ block: false });
+    return this.#get("getNowait()", { block: false });
   }
 
   /**

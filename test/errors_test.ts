@@ -1,7 +1,7 @@
 // Bad input at every entry point: each gets a TypeError, RangeError or DataCloneError whose
 // message names the argument and what was received, and the queue is unchanged after it.
 import { describe, expect, test } from "vitest";
-import { Closed, coreModule, Full, JoinableQueue, ShutDown } from "joinable-queue";
+import { Closed, coreModule, Corrupted, Full, JoinableQueue, ShutDown } from "joinable-queue";
 import type { QueueHandle } from "joinable-queue";
 
 type AnyQueue = JoinableQueue<unknown>;
@@ -71,6 +71,26 @@ const methodCases: Array<[string, (q: AnyQueue) => unknown, Expected, string[]]>
   ["consume() with a non-function handler", (q) => q.consume(bad("f")), TypeError, ["consume()", "handler", "function"]],
   ["consume() with a bad signal", (q) => q.consume(() => {}, bad({ signal: 1 })), TypeError, ["options.signal"]],
   ["shutdown() with a non-boolean", (q) => q.shutdown(bad("yes")), TypeError, ["shutdown()", "immediate"]],
+  ["shutdown(1)", (q) => q.shutdown(bad(1)), TypeError, ["shutdown()", "immediate", "1"]],
+  ["getMany(Infinity)", (q) => q.getMany(Infinity), RangeError, ["max", "Infinity"]],
+  ["getMany(1e400)", (q) => q.getMany(1e400), RangeError, ["max", "Infinity"]],
+  ["getMany(-0.5)", (q) => q.getMany(-0.5), RangeError, ["max", "-0.5"]],
+  ["getMany() with a bigint", (q) => q.getMany(bad(2n)), TypeError, ["max", "2n"]],
+  ["getMany() with null options", (q) => q.getMany(1, bad(null)), TypeError, ["getMany()", "options", "null"]],
+  ["put() with a bigint timeout", (q) => q.put(1, bad({ timeout: 10n })), TypeError, ["options.timeout", "10n"]],
+  ["put() with -Infinity timeout", (q) => q.put(1, { timeout: -Infinity }), RangeError, ["options.timeout", "-Infinity"]],
+  ["putNowait() of a symbol", (q) => q.putNowait(Symbol("s")), "DataCloneError", []],
+  ["putMany() longer than maxsize", (q) => q.putMany([1, 2, 3, 4, 5, 6]), RangeError, ["putMany()", "6", "5"]],
+  ["putMany() with a bad block", (q) => q.putMany([1], bad({ block: 0 })), TypeError, ["options.block", "0"]],
+  ["join() with an object", (q) => q.join(bad({ timeout: 1 })), TypeError, ["join()", "timeout"]],
+  ["join(-Infinity)", (q) => q.join(-Infinity), RangeError, ["join()", "timeout", "-Infinity"]],
+  ["putAsync() with a negative timeout", (q) => q.putAsync(1, { timeout: -3 }), RangeError, ["putAsync()", "options.timeout", "-3"]],
+  ["putAsync() with options that are a string", (q) => q.putAsync(1, bad("fast")), TypeError, ["putAsync()", "options", '"fast"']],
+  ["getAsync() with a string signal", (q) => q.getAsync(bad({ signal: "stop" })), TypeError, ["getAsync()", "options.signal", '"stop"']],
+  ["joinAsync() with NaN timeout", (q) => q.joinAsync({ timeout: NaN }), RangeError, ["joinAsync()", "options.timeout", "NaN"]],
+  ["joinAsync() with null options", (q) => q.joinAsync(bad(null)), TypeError, ["joinAsync()", "options", "null"]],
+  ["consume() with no handler", (q) => q.consume(bad(undefined)), TypeError, ["consume()", "handler", "undefined"]],
+  ["consume() with null options", (q) => q.consume(() => {}, bad(null)), TypeError, ["consume()", "options", "null"]],
 ];
 
 describe("bad input to methods", () => {
@@ -89,6 +109,104 @@ describe("bad input to methods", () => {
       q.close();
     });
   }
+});
+
+describe("items that can never fit, through every way in", () => {
+  // maxBytes 65536 allows items of a few KiB; 60 000 bytes can never fit.
+  const huge = () => new Uint8Array(60_000);
+  const cases: Array<[string, (q: JoinableQueue<Uint8Array>) => unknown, string]> = [
+    ["put()", (q) => q.put(huge()), "put()"],
+    ["put() with block: false", (q) => q.put(huge(), { block: false }), "put()"],
+    ["putNowait()", (q) => q.putNowait(huge()), "putNowait()"],
+    ["putMany() with a huge item after a small one", (q) => q.putMany([new Uint8Array(10), huge()]), "putMany()"],
+    ["putAsync()", (q) => q.putAsync(huge()), "putAsync()"],
+  ];
+  for (const [name, call, method] of cases) {
+    test(`${name} of an item larger than maxBytes allows throws RangeError and changes nothing`, async () => {
+      const q = new JoinableQueue<Uint8Array>({ codec: "bytes", maxBytes: 65536, maxsize: 4 });
+      q.put(new Uint8Array([7]));
+      const e = await outcome(() => call(q));
+      expect(e).toBeInstanceOf(RangeError);
+      expect(e?.message).toContain(method);
+      expect(e?.message).toContain("60000");
+      expect(e?.message).toContain("maxBytes");
+      expect(q.qsize()).toBe(1);
+      expect(q.unfinishedTasks).toBe(1);
+      expect([...q.get()]).toEqual([7]);
+      q.close();
+    });
+  }
+
+  test("putMany() whose iterator throws passes that error on and puts nothing", () => {
+    const q = new JoinableQueue<number>(5);
+    const e = (() => {
+      try {
+        q.putMany((function* () {
+          yield 1;
+          throw new SyntaxError("the caller's iterator broke");
+        })());
+      } catch (error) {
+        return error as Error;
+      }
+    })();
+    expect(e).toBeInstanceOf(SyntaxError);
+    expect(e?.message).toBe("the caller's iterator broke");
+    expect(q.qsize()).toBe(0);
+    expect(q.unfinishedTasks).toBe(0);
+    q.close();
+  });
+
+  test("taskDone() with no unfinished task throws RangeError and changes nothing", () => {
+    const q = new JoinableQueue<number>();
+    q.put(1);
+    q.get();
+    q.taskDone();
+    q.put(2);
+    q.get();
+    q.taskDone();
+    expect(() => q.taskDone()).toThrow(RangeError);
+    expect(() => q.task_done()).toThrow(/no unfinished task/);
+    expect(q.unfinishedTasks).toBe(0);
+    q.put(3);
+    expect(q.unfinishedTasks).toBe(1);
+    q.close();
+  });
+});
+
+describe("huge but valid values are accepted", () => {
+  test("the largest maxsize, and one past it", () => {
+    const q = new JoinableQueue(0xffff_ffff);
+    expect(q.maxsize).toBe(0xffff_ffff);
+    q.close();
+    expect(() => new JoinableQueue(2 ** 32)).toThrow(RangeError);
+    expect(() => new JoinableQueue(Number.MAX_SAFE_INTEGER)).toThrow(/maxsize/);
+  });
+
+  test("getMany(2 ** 53) takes what there is", () => {
+    const q = new JoinableQueue<number>();
+    q.putMany([1, 2, 3]);
+    expect(q.getMany(2 ** 53, { block: false })).toEqual([1, 2, 3]);
+    q.close();
+  });
+
+  test("timeouts of Number.MAX_VALUE and Infinity wait as long as needed", async () => {
+    const q = new JoinableQueue<number>(1);
+    q.put(1, { timeout: Number.MAX_VALUE });
+    expect(q.get({ timeout: Number.MAX_VALUE })).toBe(1);
+    q.taskDone();
+    expect(q.join(Number.MAX_VALUE)).toBe(true);
+    expect(await q.joinAsync({ timeout: Infinity })).toBe(true);
+    q.putNowait(2);
+    expect(await q.getAsync({ timeout: 1e308 })).toBe(2);
+    q.close();
+  });
+
+  test("the largest maxBytes is accepted without reserving it", () => {
+    const q = new JoinableQueue<string>({ maxBytes: 4294901760, codec: "string" });
+    q.put("x".repeat(100_000));
+    expect(q.get().length).toBe(100_000);
+    q.close();
+  });
 });
 
 describe("bad input to codecs", () => {
@@ -175,6 +293,9 @@ describe("bad handles to JoinableQueue.attach()", () => {
   const blank = new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true });
   const otherVersion = new JoinableQueue<unknown>({ codec: "json" });
   new Int32Array(otherVersion.handle.memory.buffer)[1] = 999; // the layout version word
+  const otherCodec = new JoinableQueue<unknown>({ codec: "bytes" });
+  const emptyModule = new WebAssembly.Module(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+  const { kind, memory, module, version } = h;
   const cases: Array<[string, unknown, unknown, string[]]> = [
     ["null", null, undefined, ["handle", "null"]],
     ["a number", 42, undefined, ["handle", "42"]],
@@ -189,6 +310,15 @@ describe("bad handles to JoinableQueue.attach()", () => {
     ["a handle with a custom codec and none given", { ...h, codec: "mine" }, undefined, ['"mine"', "options.codec"]],
     ["a codec that does not match the queue's", h, { codec: "bytes" }, ["options.codec", '"json"', '"bytes"']],
     ["options that are not an object", h, 7, ["options"]],
+    ["a truncated handle (kind only)", { kind }, undefined, ["handle.memory", "undefined"]],
+    ["a truncated handle (no module)", { kind, memory }, undefined, ["handle.module", "undefined"]],
+    ["a truncated handle (no version)", { kind, memory, module }, undefined, ["handle.version", "undefined"]],
+    ["a truncated handle (no codec)", { kind, memory, module, version }, undefined, ["handle.codec", "undefined"]],
+    ["a handle that went through JSON", JSON.parse(JSON.stringify(h)), undefined, ["handle.memory", "WebAssembly.Memory"]],
+    ["a handle of another kind", { ...h, kind: "queue" }, undefined, ["handle.kind", '"queue"']],
+    ["a handle whose module is not the core", { ...h, module: emptyModule }, undefined, ["handle.module", "compiled core"]],
+    ["a forged handle naming another codec", { ...h, codec: "bytes" }, undefined, ["handle.codec", '"bytes"', "forged"]],
+    ["a handle with the memory of another queue and codec", { ...h, memory: otherCodec.handle.memory }, undefined, ["handle.codec", '"json"']],
   ];
   for (const [name, handle, options, words] of cases) {
     test(`attach() of ${name} throws TypeError`, () => {
@@ -214,10 +344,50 @@ describe("bad handles to JoinableQueue.attach()", () => {
     b.close();
     q.close();
     otherVersion.close();
+    otherCodec.close();
+  });
+});
+
+describe("forged memory", () => {
+  test("a memory holding a copy of a real queue's header, and nothing else, is Corrupted", () => {
+    const real = new JoinableQueue<number>({ codec: "json" });
+    real.putMany([1, 2, 3]);
+    const forged = new WebAssembly.Memory({ initial: 1, maximum: 16384, shared: true });
+    new Uint8Array(forged.buffer).set(new Uint8Array(real.handle.memory.buffer, 0, 256));
+    let e: Error | undefined;
+    try {
+      const q = JoinableQueue.attach<number>({ ...real.handle, memory: forged });
+      q.get({ block: false });
+    } catch (error) {
+      e = error as Error;
+    }
+    expect(e).toBeInstanceOf(Corrupted);
+    expect(e?.message).toContain("corrupted");
+    expect(real.qsize()).toBe(3);
+    expect(real.getMany(3)).toEqual([1, 2, 3]);
+    real.close();
+  });
+
+  test("a queue of the same codec can be reached through another queue's handle parts", () => {
+    const a = new JoinableQueue<number>({ codec: "json" });
+    const b = new JoinableQueue<number>({ codec: "json" });
+    b.put(42);
+    const c = JoinableQueue.attach<number>({ ...a.handle, memory: b.handle.memory });
+    expect(c.get()).toBe(42); // the memory is the queue; the module is shared by all
+    expect(a.qsize()).toBe(0);
+    for (const x of [a, b, c]) x.close();
   });
 });
 
 describe("which error wins when several apply", () => {
+  test("non-blocking calls name themselves", () => {
+    const q = new JoinableQueue(1);
+    expect(() => q.getNowait()).toThrow(/^getNowait\(\)/);
+    q.put(1);
+    expect(() => q.putNowait(2)).toThrow(/^putNowait\(\)/);
+    q.close();
+  });
+
   test("Closed comes before bad arguments", async () => {
     const q = new JoinableQueue();
     q.close();
