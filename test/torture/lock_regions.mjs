@@ -2,13 +2,17 @@
 // every region where the lock is held: from the compare-exchange that takes the LOCK word
 // to the last store of 0 into it that follows. The kill-safety argument in
 // assembly/queue.ts needs each region to have no point where an engine may stop a thread:
-// no call (a function entry) and no loop (a loop header / back-edge), nor any branch back
-// to a loop. memory.copy, memory.grow, atomics and notify are single instructions.
+// no call (a function entry), no loop (a loop header / back-edge), no branch back to a
+// loop, and no return before the release (V8 checks its tier-up budget on return, which
+// may handle interrupts). memory.copy, memory.grow, atomics and notify are single
+// instructions.
 //
 // The scan is linear, in text order, and rests on one more fact the tests check at run
 // time: every path releases the lock (a path that did not would leave it held, and every
 // later call would fail). Then no instruction executed with the lock held lies after the
-// last release in text order, and scanning up to it covers every locked instruction.
+// last release in text order, and scanning up to it covers every locked instruction. The
+// one path it knows to hold nothing is the `if` that tests the acquire's status right
+// after it (`if (lock != OK) return lock;`): its arm runs when the lock was not taken.
 
 const CONTROL = /^(block|loop|if)\b\s*(\$\S+)?/;
 const BRANCH = /^(br|br_if)\s+(\$\S+)/;
@@ -97,7 +101,24 @@ export function lockRegions(wat, lockAddress) {
       if (last < 0) {
         problems.push("no release after the acquire");
       } else {
-        for (let j = endOf.get(acquire.at) + 1; j < last; j++) look(j);
+        // A return inside the region must directly follow a release, in the same straight
+        // line of code (an exit with the lock held would leave it held for good).
+        let released = false;
+        let j = endOf.get(acquire.at) + 1;
+        // `if (lock != OK) return lock;`: the acquire's status is tested at once, and the
+        // arm taken when it is not 0 (not acquired) holds nothing. With no else arm, the
+        // locked path goes on after its end.
+        if (/^local\.tee \$\S+$/.test(ls[j]?.text) && /^if\b/.test(ls[j + 1]?.text) &&
+            ls[endOf.get(j + 1)]?.text === "end" && !ls.slice(j + 2, endOf.get(j + 1)).some((l) => l.text === "else")) {
+          j = endOf.get(j + 1) + 1;
+        }
+        for (; j < last; j++) {
+          look(j);
+          const t = ls[j].text;
+          if (isRelease(ls, j)) released = true;
+          else if (CONTROL.test(t) || t === "else" || t === "end") released = false;
+          if (t === "return" && !released) problems.push(`line ${ls[j].line}: return with the lock held`);
+        }
       }
       regions.push({ func: fn.name, from: ls[at].line, to: last >= 0 ? ls[last].line : ls[at].line, problems, notable: [...notable] });
     });
