@@ -73,7 +73,7 @@ export async function torture(options = {}) {
   const summary = {
     runtime, seed, kinds, killsRequested: kills, kills: 0, killed: { producer: 0, consumer: 0 },
     byKind: {}, phaseAtKill: {}, stoppedIn: {}, queues: 0, items: 0, large: 0, lostWithKilled: 0,
-    unlogged: 0, leakedWaiters: 0, maxAnswerMs: 0, seconds: 0, failures: [],
+    unlogged: 0, cutPuts: 0, cutPutsThatPut: 0, leakedWaiters: 0, maxAnswerMs: 0, seconds: 0, failures: [],
     terminate: kinds.map((kind) => `${kind}: ${terminateFacts(runtime, kind).summary}`),
   };
   const started = performance.now();
@@ -290,6 +290,21 @@ function checkBooks({ q, board, log, workers, shared, wordIndex, summary, fail }
       if (!seen[w.producer][seq]) { missing++; firstMissing ||= `${w.producer}:${seq}`; }
     }
   }
+  // Calls a kill cut short (a killed producer's last ATTEMPTING - COMMITTED items): each put
+  // all of its items or none, so one that put some put all, and any not got are missing.
+  for (const w of producers.filter((p) => p.killed)) {
+    const from = w.me.get(COMMITTED);
+    const to = w.me.get(ATTEMPTING);
+    if (to === from) continue;
+    let got = 0;
+    for (let seq = from; seq < to; seq++) got += seen[w.producer][seq];
+    summary.cutPuts++;
+    if (got > 0) summary.cutPutsThatPut++;
+    if (got > 0 && got < to - from) {
+      missing += to - from - got;
+      firstMissing ||= `${w.producer}:${from}..${to - 1} (a cut putMany)`;
+    }
+  }
   const holdingMax = total(HOLDING, killedConsumers);
   if (missing > holdingMax) {
     fail(`${missing} items whose put returned were never got (first ${firstMissing}); killed consumers could hold at most ${holdingMax}`);
@@ -334,6 +349,7 @@ export function describeSummary(s) {
   return [
     `${s.runtime}: ${s.failures.length === 0 ? "OK" : "FAIL"}  ${s.kills} kills (${s.killed.producer} producers, ${s.killed.consumer} consumers; ${by(s.byKind)}) on ${s.queues} queues in ${s.seconds.toFixed(1)} s, seed ${s.seed}`,
     `  items got ${s.items} (${s.large} of 256 KiB to 1 MiB), lost with killed consumers ${s.lostWithKilled} (${s.unlogged} of them taken but not yet logged), waiter counts left by killed waiters ${s.leakedWaiters}`,
+    `  puts cut short by a kill ${s.cutPuts}, of which ${s.cutPutsThatPut} had put their items (all of them) before it landed`,
     `  phase at terminate(): ${by(s.phaseAtKill)}`,
     `  where killed workers stopped: ${by(s.stoppedIn)}`,
     `  slowest qsize() + unfinishedTasks right after a kill: ${s.maxAnswerMs.toFixed(1)} ms`,
