@@ -242,6 +242,15 @@ async function tortureQueue({ config, quota, rand, kinds, producers, consumers, 
     }
     checkBooks({ q, board, log, workers, shared, wordIndex, summary, fail });
   } finally {
+    // After a failure some workers may still wait in the queue; a Deno worker that waits is
+    // not stopped by terminate(), so wake everyone first (undoing an injected lock).
+    if (fault === "lock") Atomics.store(shared, wordIndex("LOCK"), 0);
+    Atomics.store(board, STOP, 1);
+    try {
+      q.shutdown(true);
+    } catch {
+      // a queue that cannot be shut down is already reported
+    }
     for (const w of workers) w.thread?.terminate();
     q.close();
   }

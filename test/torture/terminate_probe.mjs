@@ -34,11 +34,21 @@ async function readyOrThrow(i32, started, what) {
   }
 }
 
-/** Whether `word` stays put for `ms`. */
-async function still(i32, word, ms) {
-  const before = Atomics.load(i32, word);
-  await sleep(ms);
-  return Atomics.load(i32, word) === before;
+/** Whether `word` stops moving (stays put for `quietMs`) within `boundMs`: a worker that
+ * terminate() stopped goes quiet at once (a loaded machine may delay that a little), one
+ * that runs on never does. `quietMs` is long enough that a running worker the scheduler
+ * left aside for a while is not taken for a stopped one. */
+async function goesQuiet(i32, word, quietMs = 600, boundMs = 2000) {
+  const end = performance.now() + boundMs;
+  let seen = Atomics.load(i32, word);
+  let since = performance.now();
+  while (performance.now() < end) {
+    await sleep(10);
+    const now = Atomics.load(i32, word);
+    if (now !== seen) { seen = now; since = performance.now(); }
+    if (performance.now() - since >= quietMs) return true;
+  }
+  return false;
 }
 
 /**
@@ -61,15 +71,15 @@ export async function probeState(kind, state) {
   const t0 = performance.now();
   started.thread.terminate();
   const exit = await Promise.race([started.thread.exited.then(() => performance.now() - t0), sleep(exitWait(kind)).then(() => null)]);
-  await sleep(100);
   let wentOn;
   if (state === "wait") {
+    await sleep(300);
     Atomics.store(i32, WAIT, 1);
     Atomics.notify(i32, WAIT);
     await sleep(300);
     wentOn = Atomics.load(i32, WOKE) === 1;
   } else {
-    wentOn = !(await still(i32, progressWord[state], 300));
+    wentOn = !(await goesQuiet(i32, progressWord[state]));
   }
   Atomics.store(i32, STOP, 1); // every state ends; a worker still alive goes idle
   await sleep(400);
@@ -98,7 +108,7 @@ export async function probeSplits(kind, fn, rounds, random) {
     started.thread.terminate();
     await Promise.race([started.thread.exited, sleep(exitWait(kind))]);
     // Gone when ENTER no longer moves before STOP is set (a deferred kill keeps it moving).
-    if (await still(i32, ENTER, 100)) {
+    if (await goesQuiet(i32, ENTER)) {
       stoppedInCall++;
       if (Atomics.load(i32, ENTER) !== Atomics.load(i32, LEAVE)) splits++;
     }
