@@ -38,20 +38,37 @@
 // once or is woken), or it comes before, and then so did the waker's change and bump, which
 // the waiter's retry sees. Nobody waiting means no notify: the fast path makes no syscall.
 //
-// Kill safety: a thread may be terminated (worker.terminate()) at any moment. Engines stop
-// a running WebAssembly thread only at function entries and loop back-edges, where they
-// check for interrupts; bulk memory.copy, atomic instructions and memory.grow run to the
-// end. Every exported function here takes the lock, makes all its changes and releases
-// the lock within one function body, with every helper inlined and no loop between the
-// acquire and the release: the only loops are the spin before acquiring, and the
-// lock-free frame walk in take(), both holding nothing. So a thread is never stopped with
-// the lock held, and the shared state moves from one valid state to the next in a step no
-// kill can split. Payloads enter and leave the ring through a scratch block that belongs
-// to the calling handle: the JavaScript side copies an item into its scratch (a kill there
-// loses nothing, as the item is not yet in the queue) and the core copies it into the ring
-// under the lock; a take copies the record out to the scratch under the lock, and a kill
-// after that loses only the item this thread had taken, whose task stays unfinished, as in
-// Python. A killed thread's scratch block stays allocated (it cannot free it).
+// Kill safety: a thread may be terminated (worker.terminate()) at any moment it runs. An
+// engine stops a thread only at the points where it checks for interrupts, and none of
+// them lies inside a locked section:
+//  - The engines (measured by test/torture/terminate_probe.mjs; the facts are recorded in
+//    test/torture/terminate_facts.mjs and the README): V8 in Node stops a thread at the
+//    usual points of JavaScript and, inside WebAssembly, at function entries, loop headers
+//    and returns; Bun's JavaScriptCore was never seen to stop a thread inside a
+//    WebAssembly call, only in the JavaScript around it; Deno 2.9 stops a worker only when
+//    it returns to its event loop. A single instruction (memory.copy, memory.grow, an
+//    atomic, a notify) runs to its end.
+//  - The core: every export that takes the lock makes all its changes and releases it in
+//    its own body, with every helper inlined, and between the compare-exchange that takes
+//    the lock and the store that releases it there is no call, no loop, no branch back and
+//    no return. The loops are the spin that takes the lock, putBatch's check of its frames
+//    and take()'s lock-free walk (all three before the lock is held), and take()'s retry,
+//    whose branch back follows the release. test/kill_test.ts checks this on the compiled
+//    build/core.wat.
+// So no kill lands with the lock held, and the shared state moves from one valid state to
+// the next in steps no kill can split. A kill can only cut the JavaScript around a core
+// call, and that holds nothing shared:
+//  - a put copies the item into the calling handle's own scratch block, then one core call
+//    copies it into the ring under the lock: cut before that call, the item is not in the
+//    queue; after it, it is, whole. A put or putMany happens entirely or not at all.
+//  - a take is one core call that removes records and copies them out to the scratch under
+//    the lock; a kill after it loses those records (one, or a getMany batch) with the
+//    thread, and their tasks stay unfinished, as in Python.
+//  - a waiting thread has raised a waiter count that stays raised: wakers then notify with
+//    no one to wake (a wasted system call, never a lost wake-up).
+//  - the thread's scratch block stays allocated (two, if it was moving to a larger one): no
+//    other thread can know that it is free.
+// `npm run torture` kills hundreds of workers at these points and checks every item.
 
 import {
   BLOCK_HEADER, BLOCK_USED, CODEC_TAG, COUNT, DONE_EPOCH, FRAME_ALIGN, FRAME_HEADER, GET_EPOCH,
