@@ -1,7 +1,8 @@
 // `npm test`: builds, then runs the one test suite (test/*_test.ts) in Node (vitest),
 // Deno (deno test, through test/deno_vitest.ts) and Bun (bun test), then the host tests
-// (test/hosts/*_host.ts: the packed package in workerd, the Vercel Edge Runtime and
-// Chromium, driven from Node by vitest), and ends with a summary. `npm test -- node bun`
+// (test/hosts/*_host.ts: the packed package's exports as bundlers and TypeScript resolve
+// them, and the package in workerd, the Vercel Edge Runtime and Chromium, driven from
+// Node by vitest), and ends with a summary. `npm test -- node bun`
 // runs only the stages named.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -42,6 +43,7 @@ const runtimes = {
       failed: Number(/^\s*(\d+) fail$/m.exec(out)?.[1] ?? 0),
     }),
   },
+  exports: hostStage("exports_host.ts"),
   workerd: hostStage("workerd_host.ts"),
   "edge-runtime": hostStage("edge_runtime_host.ts"),
   chromium: hostStage("chromium_host.ts"),
