@@ -9,7 +9,7 @@ import { join } from "node:path";
 import * as esbuild from "esbuild";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { packedProject, type PackedProject } from "./packed.ts";
+import { exampleText, packedProject, type PackedProject, readmeBlock } from "./packed.ts";
 import { checkPool } from "./pool_check.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -26,7 +26,7 @@ const ISOLATION_HEADERS = {
   "Cross-Origin-Embedder-Policy": "require-corp",
 };
 
-const PAGE_HTML = '<!doctype html><meta charset="utf-8"><script type="module" src="./page.js"></script>\n';
+const pageHtml = (script: string) => `<!doctype html><meta charset="utf-8"><script type="module" src="./${script}"></script>\n`;
 
 let project: PackedProject;
 let server: Server;
@@ -57,11 +57,14 @@ beforeAll(async () => {
   project = packedProject();
   // /isolated/ is served with COOP/COEP on every response, /plain/ with neither.
   const files: Record<string, string> = {
-    "/isolated/": PAGE_HTML,
+    "/isolated/": pageHtml("page.js"),
     "/isolated/page.js": await bundle("browser_page.js"),
     "/isolated/worker.js": await bundle("browser_worker.js"),
-    "/plain/": PAGE_HTML,
+    "/plain/": pageHtml("page.js"),
     "/plain/page.js": await bundle("browser_alone.js"),
+    "/isolated/example/": pageHtml("browser_main.mjs"),
+    "/isolated/example/browser_main.mjs": await bundle("examples/browser_main.mjs"),
+    "/isolated/example/browser_worker.mjs": await bundle("examples/browser_worker.mjs"),
   };
   server = createServer((request, response) => {
     const body = files[request.url ?? ""];
@@ -71,6 +74,7 @@ beforeAll(async () => {
     }
     response.writeHead(200, {
       "Content-Type": request.url!.endsWith("/") ? "text/html" : "text/javascript",
+      "Cache-Control": "no-store",
       ...(request.url!.startsWith("/isolated/") ? ISOLATION_HEADERS : {}),
     });
     response.end(body);
@@ -139,6 +143,18 @@ describe("Chromium", () => {
     }
     expect(count.size).toBe(r.items);
     expect([...count.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  test("the README's browser example (examples/browser_main.mjs, browser_worker.mjs, verbatim) runs", async () => {
+    for (const file of ["browser_main.mjs", "browser_worker.mjs"]) expect(readmeBlock(file)).toBe(exampleText(file));
+    const tab = await browser.newPage();
+    try {
+      await tab.goto(`${origin}/isolated/example/`);
+      await tab.waitForFunction(() => document.body?.textContent !== "", null, { timeout: 30_000 });
+      expect(await tab.textContent("body")).toBe("all tasks done by 2 workers");
+    } finally {
+      await tab.close();
+    }
   });
 
   test("page without isolation: sharing throws an error naming both headers; the queue works in its one thread", async () => {

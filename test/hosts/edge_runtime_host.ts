@@ -131,6 +131,12 @@ describe("Vercel Edge Runtime", () => {
     expect(await taking).toEqual({ item: "from-another-request", startedEmpty: true });
   });
 
+  test("the README's Cloudflare example (examples/cloudflare_worker.mjs) runs here too", async () => {
+    const words = ["queue", "edge", "worker"];
+    const expected = Object.fromEntries(words.map((w) => [w, createHash("sha256").update(w).digest("hex").slice(0, 8)]));
+    expect(await edge.get(`/example?${words.map((w) => `word=${w}`).join("&")}`)).toEqual(expected);
+  });
+
   test("where no condition fits, the default entry says how to supply the core, and options.module works", async () => {
     const own = await edgeFunction(project, "edge_own_module.js", []);
     expect(own.inputs.some((f) => f.endsWith("node_modules/joinable-queue/dist/default.js"))).toBe(true);

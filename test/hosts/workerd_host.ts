@@ -9,7 +9,7 @@ import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { packedProject, type PackedProject } from "./packed.ts";
+import { exampleText, packedProject, type PackedProject, readmeBlock } from "./packed.ts";
 import { checkPool } from "./pool_check.ts";
 
 const workerdBin = fileURLToPath(new URL("../../node_modules/.bin/workerd", import.meta.url));
@@ -148,6 +148,13 @@ describe("workerd", () => {
     }
     expect(await get("/give?item=from-another-request")).toEqual({ given: true });
     expect(await taking).toEqual({ item: "from-another-request", startedEmpty: true });
+  });
+
+  test("the README's Cloudflare example (examples/cloudflare_worker.mjs, verbatim) answers a request", async () => {
+    expect(readmeBlock("cloudflare_worker.mjs")).toBe(exampleText("cloudflare_worker.mjs"));
+    const words = ["queue", "edge", "worker"];
+    const expected = Object.fromEntries(words.map((w) => [w, createHash("sha256").update(w).digest("hex").slice(0, 8)]));
+    expect(await get(`/example?${words.map((w) => `word=${w}`).join("&")}`)).toEqual(expected);
   });
 
   test("a request's getAsync() with a timeout ends with Empty when no request puts", async () => {
