@@ -32,7 +32,11 @@ function detect(): string | undefined {
   if (g.navigator?.userAgent === "Cloudflare-Workers") return messages.hosts.workerd;
   // Vercel documents `typeof EdgeRuntime === "string"` as the test for its Edge Runtime.
   if (typeof EdgeRuntime === "string") return messages.hosts.edgeRuntime;
-  // Defined only by browsers (Node, Deno and Bun leave it undefined).
-  if (g.crossOriginIsolated === false) return messages.hosts.notIsolated;
+  // Browsers define crossOriginIsolated (Node, Deno and Bun do not), and hide the
+  // SharedArrayBuffer global when it is false. Both, so that a DOM emulation running in
+  // Node (which may define the flag) keeps its threads.
+  if (g.crossOriginIsolated === false && typeof SharedArrayBuffer === "undefined") {
+    return messages.hosts.notIsolated;
+  }
   return undefined;
 }
