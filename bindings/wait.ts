@@ -67,8 +67,8 @@ export function unlocked(core: Core, method: string, call: () => number): number
   };
   let status = attempt();
   if (status !== core.status.BUSY) return status;
-  // With no other thread, nobody can be holding the lock: it is damage, and waiting for
-  // LOCK_STUCK_MS would never end in workerd, whose clock stands still while code runs.
+  // With no other thread, nobody can be holding the lock: it is damage, reported at once
+  // rather than after spinning the only thread for LOCK_STUCK_MS.
   if (singleIsolateReason()) throw new Corrupted(messages.corrupted(method, messages.lockHeldAlone()));
   const started = now();
   for (let tries = 1; ; tries++) {

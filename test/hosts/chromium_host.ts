@@ -173,5 +173,8 @@ describe("Chromium", () => {
       expect(r.limits[call].message).toContain(`use ${asyncName} instead`);
     }
     expect(r.limits).toMatchObject({ getNowait: "a", emptyAfterTimeout: "Empty", pendingGot: "b", shutDownGet: "ShutDown" });
+    // a lock found held: no other thread could release it, so it is damage, reported at once
+    expect(r.stuck).toMatchObject({ threw: true, name: "Corrupted" });
+    expect(r.stuck.message).toContain("no other thread");
   });
 });

@@ -121,6 +121,12 @@ describe("Vercel Edge Runtime", () => {
     });
   });
 
+  test("a lock found held throws Corrupted at once: no other thread could release it", async () => {
+    const stuck = await edge.get<{ threw: boolean; name: string; message: string }>("/stuck");
+    expect(stuck).toMatchObject({ threw: true, name: "Corrupted" });
+    expect(stuck.message).toContain("no other thread");
+  });
+
   test("a request waits in getAsync() for the item another request puts", async () => {
     const taking = edge.get<{ item: string; startedEmpty: boolean }>("/take");
     for (let tries = 0; (await edge.get<{ takersWaiting: number }>("/waiting")).takersWaiting === 0; tries++) {

@@ -140,6 +140,12 @@ describe("workerd", () => {
     });
   });
 
+  test("a lock found held throws Corrupted at once: no other thread could release it", async () => {
+    const stuck = await get<{ threw: boolean; name: string; message: string }>("/stuck");
+    expect(stuck).toMatchObject({ threw: true, name: "Corrupted" });
+    expect(stuck.message).toContain("no other thread");
+  });
+
   test("a request waits in getAsync() for the item another request puts", async () => {
     const taking = get<{ item?: string; startedEmpty?: boolean; error?: string }>("/take");
     for (let tries = 0; (await get<{ takersWaiting: number }>("/waiting")).takersWaiting === 0; tries++) {
