@@ -1,7 +1,7 @@
 /**
  * The waiters of single-isolate mode (host.ts): plain promises that this isolate resolves
- * itself, with no Atomics.waitAsync (workerd never settles one inside a request: the
- * request is cancelled as hung).
+ * itself, with no Atomics.waitAsync (inside a workerd request, one neither times out nor
+ * sees a notify made by the same request, and the request is cancelled as hung).
  *
  * No lost wake-up: in single-isolate mode every change to a queue is made by this one
  * thread, through unlocked() in wait.ts, which calls wakeLocalWaiters() after each call

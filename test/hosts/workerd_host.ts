@@ -94,8 +94,17 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
 }, 60_000);
 
-afterAll(() => {
-  workerd?.kill();
+afterAll(async () => {
+  // SIGTERM makes workerd drain its requests first; a request a failed test left hanging
+  // would keep it alive for good, so SIGKILL follows if it has not gone within 2 s.
+  const child = workerd;
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 2000);
+    await exited;
+    clearTimeout(timer);
+  }
   project?.remove();
 });
 
