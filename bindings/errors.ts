@@ -116,6 +116,25 @@ export const messages = {
     `browser's main thread); use ${asyncMethod} instead`,
   lockStuck: (ms: number) =>
     `the lock has been held for more than ${ms} ms; a thread scribbled over the memory`,
+  lockHeldAlone: () =>
+    "the lock is held, and this host has no other thread that could hold it",
+  /** Why no other thread can share a queue (host.ts), by host. */
+  hosts: {
+    workerd: "workerd (Cloudflare Workers) runs this isolate on one thread, with no workers",
+    edgeRuntime: "the Vercel Edge Runtime runs this isolate on one thread, with no workers",
+    notIsolated: "this page is not cross-origin isolated (crossOriginIsolated is false), so " +
+      "its shared memory cannot be sent to a worker; serve the page with the headers " +
+      "Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp",
+  },
+  cannotShare: (reason: string) =>
+    `handle: this queue cannot be shared with another thread: ${reason}. Use it from this ` +
+    "thread's async tasks (putAsync(), getAsync(), joinAsync(), consume())",
+  cannotBlockAlone: (method: string, asyncMethod: string, reason: string) =>
+    `${method}: a blocking call could never be woken here: ${reason}; use ${asyncMethod} instead`,
+  compileRefused: (cause: unknown) =>
+    `joinable-queue: this host refuses to compile WebAssembly from bytes (${String(cause)}); ` +
+    'import the package with the export condition for this host ("workerd", "edge-light"), ' +
+    'or pass options.module (the WebAssembly.Module of "joinable-queue/core.wasm")',
   noModule: () =>
     "new JoinableQueue(): this entry point has no compiled core; pass options.module " +
     "(a WebAssembly.Module of joinable-queue's core.wasm)",

@@ -7,9 +7,10 @@
 import { Core } from "./core.ts";
 import { builtInCodec, type Codec, codecTag, type CodecName, customCodec, isCodecName, type QueueCodec, resolveCodec } from "./codecs.ts";
 import { Closed, Corrupted, Empty, Full, messages, mismatch, problems, ShutDown, typeError } from "./errors.ts";
+import { singleIsolateReason } from "./host.ts";
 import {
   asyncOptions, blockingOptions, checkBatchSize, checkHandler, checkImmediate, checkItems,
-  checkMaxBytes, checkMaxsize, checkModule, checkTimeout, signalOption, throwIfAborted,
+  checkMaxBytes, checkMaxsize, checkModule, checkTimeout, isWasmModule, signalOption, throwIfAborted,
 } from "./options.ts";
 import { AGAIN, type Attempt, canBlock, deadlineOf, PendingCall, unlocked, waitAsync, waitSync, type WaitWords } from "./wait.ts";
 
@@ -90,7 +91,7 @@ function checkHandle(method: string, handle: unknown): QueueHandle {
   if (typeof SharedArrayBuffer === "undefined" || !(h.memory.buffer instanceof SharedArrayBuffer)) {
     throw mismatch(method, "handle.memory", "a shared WebAssembly.Memory", "an unshared WebAssembly.Memory");
   }
-  if (!(h.module instanceof WebAssembly.Module)) {
+  if (!isWasmModule(h.module)) {
     throw typeError(method, "handle.module", "a WebAssembly.Module", h.module);
   }
   if (typeof h.version !== "number") throw typeError(method, "handle.version", "a number", h.version);
@@ -239,9 +240,15 @@ export class JoinableQueue<T = unknown> {
     }
   }
 
-  /** The plain object to send to other threads; they call JoinableQueue.attach(handle). */
+  /**
+   * The plain object to send to other threads; they call JoinableQueue.attach(handle).
+   * @throws {TypeError} where no other thread can share the queue (workerd, Vercel Edge, a
+   *   page that is not cross-origin isolated), saying why
+   */
   get handle(): QueueHandle {
     this.#live("handle");
+    const alone = singleIsolateReason();
+    if (alone) throw new TypeError(messages.cannotShare(alone));
     return this.#handle;
   }
 
@@ -534,6 +541,8 @@ export class JoinableQueue<T = unknown> {
   }
 
   #mayBlock(core: Core, method: string, asyncMethod: string): void {
+    const alone = singleIsolateReason();
+    if (alone) throw new TypeError(messages.cannotBlockAlone(method, asyncMethod, alone));
     if (!canBlock(core.i32)) throw new TypeError(messages.cannotBlock(method, asyncMethod));
   }
 

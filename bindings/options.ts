@@ -100,9 +100,24 @@ export function checkMaxBytes(method: string, maxBytes: unknown): number {
   return maxBytes;
 }
 
+/**
+ * Whether `value` is a WebAssembly.Module of any realm. Not instanceof: Vercel's tools
+ * compile `.wasm?module` imports in the host's realm and hand them to the edge sandbox,
+ * whose WebAssembly.Module is another constructor. The engine's own brand check decides.
+ */
+export function isWasmModule(value: unknown): value is WebAssembly.Module {
+  if (value === null || typeof value !== "object") return false;
+  try {
+    WebAssembly.Module.exports(value as WebAssembly.Module);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function checkModule(method: string, module: unknown): WebAssembly.Module | undefined {
   if (module === undefined) return undefined;
-  if (!(module instanceof WebAssembly.Module)) {
+  if (!isWasmModule(module)) {
     throw typeError(method, "options.module", "a WebAssembly.Module or undefined", module);
   }
   return module;

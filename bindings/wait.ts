@@ -4,13 +4,16 @@
  * An operation is tried; when it would block, the caller adds itself to the waiter count,
  * reads the epoch word, tries once more, and only then waits for the epoch to change
  * (Atomics.wait on threads that may block, Atomics.waitAsync otherwise, with a polling
- * fallback where waitAsync is missing). Wakers notify only when the count is non-zero.
+ * fallback where waitAsync is missing; in single-isolate mode, a promise this isolate
+ * resolves, see local_waiters.ts). Wakers notify only when the count is non-zero.
  *
  * @module
  */
 
 import { Corrupted, messages } from "./errors.ts";
 import type { Core } from "./core.ts";
+import { singleIsolateReason } from "./host.ts";
+import { waitLocally, wakeLocalWaiters } from "./local_waiters.ts";
 
 /** An operation's answer when it would have to wait. */
 export const AGAIN: unique symbol = Symbol("again");
@@ -50,17 +53,23 @@ export const LOCK_STUCK_MS = 2000;
 /**
  * Calls a core function until it answers something other than BUSY (the lock stayed held
  * through the core's whole spin). Backs off by sleeping 50 us on the lock word where the
- * thread may block; a lock held for LOCK_STUCK_MS throws Corrupted.
+ * thread may block; a lock held for LOCK_STUCK_MS throws Corrupted. Every call into the
+ * core passes here, so this is where single-isolate mode wakes its own waiters.
  */
 export function unlocked(core: Core, method: string, call: () => number): number {
   // A CORRUPTED answer may come from a stale view of the memory size: refresh it and try
   // once more (safe: the core answers CORRUPTED before it changes anything).
   const attempt = () => {
-    const status = call();
-    return status === core.status.CORRUPTED && core.refreshMemory() ? call() : status;
+    let status = call();
+    if (status === core.status.CORRUPTED && core.refreshMemory()) status = call();
+    wakeLocalWaiters(); // the call may have bumped an epoch this isolate's waiters watch
+    return status;
   };
   let status = attempt();
   if (status !== core.status.BUSY) return status;
+  // With no other thread, nobody can be holding the lock: it is damage, reported at once
+  // rather than after spinning the only thread for LOCK_STUCK_MS.
+  if (singleIsolateReason()) throw new Corrupted(messages.corrupted(method, messages.lockHeldAlone()));
   const started = now();
   for (let tries = 1; ; tries++) {
     if (tries > 16 && canBlock(core.i32)) Atomics.wait(core.i32, core.words.LOCK, 1, 0.05);
@@ -98,6 +107,8 @@ export function waitSync<R>(
 
 // A pending Atomics.waitAsync does not keep Node, Deno or Bun alive; a pending call
 // should, as a pending timer does. One long interval per thread, held while any call waits.
+// In workerd the same timer keeps a request that waits for another request's put from
+// being cancelled as hung (workerd cancels a request with nothing left that could wake it).
 let pendingCalls = 0;
 let keepAlive: ReturnType<typeof setInterval> | undefined;
 function hold(): void {
@@ -110,26 +121,36 @@ function unhold(): void {
 type WaitAsyncResult = { async: false; value: string } | { async: true; value: Promise<string> };
 type WaitAsync = (a: Int32Array, i: number, v: number, t?: number) => WaitAsyncResult;
 
-/** Resolves when i32[index] may no longer be `expected`, or after `timeout` ms. */
-function waitChange(i32: Int32Array, index: number, expected: number, timeout: number): Promise<unknown> {
+interface Change {
+  /** Resolves when the word may no longer hold the expected value, or at the timeout. */
+  readonly settled: Promise<unknown>;
+  /** Stops watching (for a call stopped early); a native waitAsync cannot be withdrawn. */
+  cancel(): void;
+}
+
+/** Watches i32[index] until it may no longer be `expected`, or for `timeout` ms. */
+function waitChange(i32: Int32Array, index: number, expected: number, timeout: number): Change {
+  if (singleIsolateReason()) return waitLocally(i32, index, expected, timeout);
   // Looked up on each call, not once: hosts (and tests) may lack or replace it.
   const waitAsyncNative = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
   if (typeof waitAsyncNative === "function") {
     const result = waitAsyncNative(i32, index, expected, timeout);
-    return result.async ? result.value : Promise.resolve(result.value);
+    return { settled: result.async ? result.value : Promise.resolve(result.value), cancel() {} };
   }
   // No waitAsync here: poll, from 1 ms up to 32 ms between looks.
-  return new Promise((resolve) => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const settled = new Promise((resolve) => {
     const end = now() + timeout;
     let delay = 1;
     const look = () => {
       const left = end - now();
       if (Atomics.load(i32, index) !== expected || left <= 0) return resolve(undefined);
-      setTimeout(look, Math.min(delay, left));
+      timer = setTimeout(look, Math.min(delay, left));
       delay = Math.min(delay * 2, 32);
     };
     look();
   });
+  return { settled, cancel: () => clearTimeout(timer) };
 }
 
 /**
@@ -183,7 +204,12 @@ export async function waitAsync<R>(
       if (result !== AGAIN) return result;
       const remaining = deadline - now();
       if (remaining <= 0) return AGAIN;
-      await Promise.race([waitChange(i32, words.epoch, epoch, remaining), call.stopped]);
+      const change = waitChange(i32, words.epoch, epoch, remaining);
+      try {
+        await Promise.race([change.settled, call.stopped]);
+      } finally {
+        change.cancel();
+      }
     } finally {
       Atomics.sub(i32, words.waiters, 1);
     }

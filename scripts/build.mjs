@@ -1,7 +1,8 @@
 // Builds the package: the AssemblyScript core (build/core.wasm), its bytes embedded as
-// bindings/core_wasm.ts, and the TypeScript bindings compiled to dist/.
+// bindings/core_wasm.ts, and the TypeScript bindings compiled to dist/, beside a copy of
+// core.wasm that the edge entry points (dist/workerd.js, dist/edge_light.js) import.
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -36,4 +37,5 @@ for (const file of readdirSync(`${root}dist`)) {
     writeFileSync(path, `/* @ts-self-types="./${types}" */\n${readFileSync(path, "utf8")}`);
   }
 }
+copyFileSync(`${root}build/core.wasm`, `${root}dist/core.wasm`);
 process.stderr.write(`build: done (core.wasm ${wasm.length} bytes)\n`);

@@ -1,6 +1,9 @@
 // `npm test`: builds, then runs the one test suite (test/*_test.ts) in Node (vitest),
-// Deno (deno test, through test/deno_vitest.ts) and Bun (bun test), and ends with a
-// summary. `npm test -- node bun` runs only the runtimes named.
+// Deno (deno test, through test/deno_vitest.ts) and Bun (bun test), then the host tests
+// (test/hosts/*_host.ts: the packed package's exports as bundlers and TypeScript resolve
+// them, and the package in workerd, the Vercel Edge Runtime and Chromium, driven from
+// Node by vitest), and ends with a summary. `npm test -- node bun`
+// runs only the stages named.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -8,13 +11,19 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = (name) => `${root}node_modules/.bin/${name}`;
 const strip = (text) => text.replace(/\x1b\[[0-9;]*m/g, "");
 
+const vitestCount = (out) => ({
+  passed: Number(/Tests\s+.*?(\d+) passed/.exec(out)?.[1] ?? 0),
+  failed: Number(/Tests\s+(\d+) failed/.exec(out)?.[1] ?? 0),
+});
+const hostStage = (file) => ({
+  steps: [[bin("vitest"), ["run", "--config", "vitest.hosts.config.ts", `test/hosts/${file}`]]],
+  count: vitestCount,
+});
+
 const runtimes = {
   node: {
     steps: [[bin("vitest"), ["run"]]],
-    count: (out) => ({
-      passed: Number(/Tests\s+.*?(\d+) passed/.exec(out)?.[1] ?? 0),
-      failed: Number(/Tests\s+(\d+) failed/.exec(out)?.[1] ?? 0),
-    }),
+    count: vitestCount,
   },
   deno: {
     // Type-check once, then run without re-checking each worker script as it starts.
@@ -34,6 +43,10 @@ const runtimes = {
       failed: Number(/^\s*(\d+) fail$/m.exec(out)?.[1] ?? 0),
     }),
   },
+  exports: hostStage("exports_host.ts"),
+  workerd: hostStage("workerd_host.ts"),
+  "edge-runtime": hostStage("edge_runtime_host.ts"),
+  chromium: hostStage("chromium_host.ts"),
 };
 
 function run(command, args) {
@@ -77,7 +90,7 @@ for (const name of chosen) {
 
 console.log("\nSummary");
 for (const r of results) {
-  console.log(`  ${r.name.padEnd(5)} ${r.ok ? "ok  " : "FAIL"}  ${String(r.passed).padStart(4)} passed, ${r.failed} failed  (${r.seconds.toFixed(1)} s)`);
+  console.log(`  ${r.name.padEnd(12)} ${r.ok ? "ok  " : "FAIL"}  ${String(r.passed).padStart(4)} passed, ${r.failed} failed  (${r.seconds.toFixed(1)} s)`);
 }
 const passed = results.reduce((n, r) => n + r.passed, 0);
 const failed = results.reduce((n, r) => n + (r.ok ? 0 : r.failed), 0);

@@ -336,6 +336,33 @@ describe("async methods where Atomics.waitAsync is missing", () => {
       atomics.waitAsync = saved;
     }
   });
+
+  test("getAsync() stopped by its signal stops polling too", async () => {
+    const atomics = Atomics as unknown as { waitAsync?: unknown };
+    const saved = { waitAsync: atomics.waitAsync, setTimeout: globalThis.setTimeout };
+    let timers = 0;
+    atomics.waitAsync = undefined;
+    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+      timers++;
+      return saved.setTimeout(...args);
+    }) as typeof setTimeout;
+    try {
+      const q = new JoinableQueue<string>();
+      const controller = new AbortController();
+      const got = q.getAsync({ signal: controller.signal }); // no timeout: polls until stopped
+      await new Promise((resolve) => saved.setTimeout(resolve, 50));
+      expect(timers).toBeGreaterThan(0); // it was polling
+      controller.abort(new Error("stop"));
+      await expect(got).rejects.toThrow("stop");
+      timers = 0;
+      await new Promise((resolve) => saved.setTimeout(resolve, 200));
+      expect(timers).toBe(0); // polls come every 32 ms at most, and none came
+      q.close();
+    } finally {
+      atomics.waitAsync = saved.waitAsync;
+      globalThis.setTimeout = saved.setTimeout;
+    }
+  });
 });
 
 describe("consume() and iterators", () => {
