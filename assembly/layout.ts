@@ -46,8 +46,8 @@ export const MAGIC: u32 = 0;
 export const VERSION: u32 = 4;
 export const LOCK: u32 = 8; // 0 free, 1 held (see queue.ts, "The lock")
 export const STATE: u32 = 12; // STATE_OPEN or STATE_SHUT_DOWN
-export const MAXSIZE: u32 = 16; // item limit, 0 = unbounded; written once by init
-export const MAX_PAGES: u32 = 20; // memory ceiling in 64 KiB pages; written once by init
+export const MAXSIZE: u32 = 16; // item limit, 0 = unbounded; written once by init (I7)
+export const MAX_PAGES: u32 = 20; // memory ceiling in 64 KiB pages; written once by init (I7)
 export const COUNT: u32 = 24; // records in the ring
 export const HEAD: u32 = 28; // ring offset of the oldest record
 export const USED: u32 = 32; // bytes of the ring holding records

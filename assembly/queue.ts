@@ -28,6 +28,10 @@
 //      knows the bytes it walked are still the oldest records, unmoved (see take()).
 //   I6 An epoch word is bumped after the change it announces and before the lock is
 //      released; if its waiter count is non-zero, a notify follows, still under the lock.
+//   I7 MAXSIZE and MAX_PAGES equal this thread's copy of them (expectLimits()), taken when
+//      it created or attached to the queue: module globals are per thread, out of reach of
+//      a thread that scribbles over the shared memory, so damage to a write-once word
+//      shows as a difference even where the damaged value would be in range.
 //
 // Waiting without lost wake-ups (bindings/wait.ts is the other half): a waiter first adds
 // itself to the waiter count, then reads the epoch, then tries its operation once more,
@@ -154,7 +158,12 @@ export const PROBLEM_FREE_LIST: i32 = 11;
 export const PROBLEM_FRAME: i32 = 12;
 export const PROBLEM_SCRATCH: i32 = 13;
 export const PROBLEM_BATCH: i32 = 14;
+export const PROBLEM_MAXSIZE: i32 = 15;
 let lastProblem: i32 = 0;
+
+// This thread's copy of the write-once words (I7); 0 pages until init() or expectLimits().
+let expectedMaxsize: u32 = 0;
+let expectedMaxPages: u32 = 0;
 
 /** Which check the last CORRUPTED answer of this thread failed (a PROBLEM_ code). */
 export function problem(): i32 {
@@ -167,7 +176,7 @@ export function problem(): i32 {
   return CORRUPTED;
 }
 
-/** 0 when I1-I4 and the heap's bounds hold, else the PROBLEM_ code of the first that
+/** 0 when I1-I4, I7 and the heap's bounds hold, else the PROBLEM_ code of the first that
  * does not. The lock is held. */
 // @ts-ignore: decorator
 @inline function headerProblem(): i32 {
@@ -182,7 +191,9 @@ export function problem(): i32 {
   if (load<u32>(MAGIC) != MAGIC_VALUE) return PROBLEM_MAGIC;
   if (load<u32>(VERSION) != LAYOUT_VERSION) return PROBLEM_VERSION;
   if (load<u32>(STATE) > STATE_SHUT_DOWN) return PROBLEM_STATE;
-  if (maxPages > 65535 || <u32>memory.size() > maxPages) return PROBLEM_PAGES;
+  if (maxPages > 65535 || <u32>memory.size() > maxPages ||
+      (expectedMaxPages != 0 && maxPages != expectedMaxPages)) return PROBLEM_PAGES; // I7
+  if (expectedMaxPages != 0 && maxsize != expectedMaxsize) return PROBLEM_MAXSIZE; // I7
   if (top < HEAP_START || <u64>top > memoryBytes()) return PROBLEM_HEAP_TOP;
   if (cap < FRAME_ALIGN || popcnt<u32>(cap) != 1 || ring < HEAP_START + BLOCK_HEADER ||
       <u64>ring + <u64>cap > <u64>top || load<u32>(ring - BLOCK_HEADER) != ctz<u32>(cap) ||
@@ -258,6 +269,8 @@ export function init(maxsize: u32, maxPages: u32): i32 {
   if (load<u32>(MAGIC) != 0 || maxPages == 0 || maxPages > 65535) return CORRUPTED;
   store<u32>(MAXSIZE, maxsize);
   store<u32>(MAX_PAGES, maxPages);
+  expectedMaxsize = maxsize; // keeps I7
+  expectedMaxPages = maxPages;
   store<u32>(HEAP_TOP, HEAP_START);
   store<u32>(STATE, STATE_OPEN);
   const ringClass = min<u32>(INITIAL_RING_CLASS, <u32>ctz<u64>(maxRingCap()));
@@ -275,6 +288,18 @@ export function check(): i32 {
   if (atomic.load<u32>(MAGIC) != MAGIC_VALUE) return BAD_MAGIC;
   if (atomic.load<u32>(VERSION) != LAYOUT_VERSION) return BAD_VERSION;
   return OK;
+}
+
+/** Gives this thread's instance the write-once words as the queue was created with them
+ * (I7): an instance over an existing queue calls it before any other operation. */
+export function expectLimits(maxsize: u32, maxPages: u32): void {
+  expectedMaxsize = maxsize;
+  expectedMaxPages = maxPages;
+}
+
+/** The memory ceiling in pages given at creation. */
+export function maxPages(): u32 {
+  return load<u32>(MAX_PAGES);
 }
 
 /** The largest payload put() can ever accept under this queue's memory ceiling. */

@@ -163,6 +163,7 @@ export class JoinableQueue<T = unknown> {
       if (status === core.status.BAD_VERSION) {
         throw mismatch(method, "handle.memory", `a queue of layout version ${core.layoutVersion}`, "a memory of another layout version");
       }
+      core.rememberLimits();
       this.#handle = handle;
       this.#codec = codec as QueueCodec<T>;
       this.maxsize = core.fn.maxsize() >>> 0;
@@ -187,6 +188,7 @@ export class JoinableQueue<T = unknown> {
       core = new Core(module, memory);
       const status = core.fn.init(maxsize, maxPages);
       if (status !== core.status.OK) throw this.#error(core, method, status);
+      core.rememberLimits();
       this.maxsize = maxsize;
       this.#handle = {
         kind: "joinable-queue", version: core.layoutVersion, memory, module,

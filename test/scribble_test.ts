@@ -625,3 +625,38 @@ describe("scribbled shared memory", () => {
   }, 600_000);
 });
 
+
+// ---- Regressions: one fixed scribble per bug the property found ---------------------------------
+
+const cellOf = (name: string) => HEADER_CELLS.findIndex((c) => c.name === name);
+const EVERY_CALL = { order: [...MIDDLE_CALLS], drains: [...DRAINS], immediate: false, sizes: [40, 3, 100, 7, 64, 1] };
+const puts = (...sizes: number[]) => sizes.map((size) => ({ op: "put" as const, size }));
+
+/** Runs one fixed case (every call checked as in the property) and returns its outcomes. */
+async function fixedCase(setup: Setup, scribbles: Scribble[]): Promise<Outcome[]> {
+  try {
+    return await runCase({ setup, scribbles, ...EVERY_CALL });
+  } finally {
+    await victim?.terminate();
+  }
+}
+
+function answerOf(outcomes: Outcome[], kind: string): string {
+  const o = outcomes.find((o) => o.kind === kind)!;
+  return o.ok ? "ok" : `${o.error!.name}: ${o.error!.message}`;
+}
+
+describe("scribbled shared memory: regressions", () => {
+  test("put() throws Corrupted when the item limit word was changed, even to a value in range (I7)", async () => {
+    const outcomes = await fixedCase({ codec: "bytes", maxsize: 2, ops: puts(10, 20) },
+      [{ target: { t: "header", cell: cellOf("MAXSIZE") }, value: { v: "const", x: 0 }, byte: -1 }]);
+    expect(answerOf(outcomes, "put")).toBe("Corrupted: put(): the queue's shared memory is corrupted (the item limit word changed)");
+    expect(answerOf(outcomes, "qsize")).toMatch(/^Corrupted: .*\(the item limit word changed\)$/);
+  }, 60_000);
+
+  test("qsize() throws Corrupted when the memory ceiling word was changed, even to a value in range (I7)", async () => {
+    const outcomes = await fixedCase({ codec: "structured", maxsize: 0, ops: puts(10) },
+      [{ target: { t: "header", cell: cellOf("MAX_PAGES") }, value: { v: "const", x: 1 }, byte: -1 }]);
+    expect(answerOf(outcomes, "qsize")).toMatch(/^Corrupted: .*\(the memory ceiling word is out of range or changed\)$/);
+  }, 60_000);
+});
