@@ -622,7 +622,12 @@ export class JoinableQueue<T = unknown> {
         if (n > 0) return this.#decode(core, n);
         if (n === core.status.EMPTY) return AGAIN;
         if (n !== core.status.NEED_SCRATCH) throw this.#error(core, method, n);
-        this.#ensureScratch(core, method, core.fn.needed(), 0);
+        const needed = core.fn.needed();
+        // The core sizes the scratch by its block header. Asking for room this handle
+        // already has means that header was scribbled over: a larger scratch would be
+        // judged the same way, and this loop would never end.
+        if (needed <= this.#scratchCap) throw new Corrupted(messages.corrupted(method, problems.SCRATCH));
+        this.#ensureScratch(core, method, needed, 0);
       }
     };
   }

@@ -659,4 +659,12 @@ describe("scribbled shared memory: regressions", () => {
       [{ target: { t: "header", cell: cellOf("MAX_PAGES") }, value: { v: "const", x: 1 }, byte: -1 }]);
     expect(answerOf(outcomes, "qsize")).toMatch(/^Corrupted: .*\(the memory ceiling word is out of range or changed\)$/);
   }, 60_000);
+
+  test("get() throws Corrupted, not an endless loop, when its scratch block's size class was lowered", async () => {
+    // Block 1 is the handle's scratch (block 0 is the ring). Class 4 (16 bytes) is too small
+    // for the 48-byte record: the core asks for a larger scratch than the handle has.
+    const outcomes = await fixedCase({ codec: "bytes", maxsize: 0, ops: puts(40, 50) },
+      [{ target: { t: "blockHeader", pick: 1, field: 0 }, value: { v: "const", x: 4 }, byte: -1 }]);
+    expect(answerOf(outcomes, "get")).toBe("Corrupted: get(): the queue's shared memory is corrupted (this handle's scratch block is damaged)");
+  }, 60_000);
 });
