@@ -115,10 +115,11 @@ class Victim {
   dead = false;
 
   constructor() {
-    this.#worker.on("message", (m: { id: number; ok?: boolean; result?: unknown; error?: ErrorInfo; outcome?: Outcome; started?: number }) => {
+    this.#worker.on("message", (m: { id: number; ok?: boolean; result?: unknown; error?: ErrorInfo; outcome?: Outcome; outcomes?: Outcome[]; started?: number }) => {
       const p = this.#pending.get(m.id);
       if (!p) return;
       if (m.outcome) return p.onOutcome?.(m.outcome);
+      if (m.outcomes) return m.outcomes.forEach((o) => p.onOutcome?.(o));
       if (m.started !== undefined) return p.started?.(m.started);
       this.#pending.delete(m.id);
       if (m.ok) p.resolve(m.result);
@@ -667,4 +668,58 @@ describe("scribbled shared memory: regressions", () => {
       [{ target: { t: "blockHeader", pick: 1, field: 0 }, value: { v: "const", x: 4 }, byte: -1 }]);
     expect(answerOf(outcomes, "get")).toBe("Corrupted: get(): the queue's shared memory is corrupted (this handle's scratch block is damaged)");
   }, 60_000);
+});
+
+// ---- Scribbles while the calls run -------------------------------------------------------------
+
+/** A value the toggling thread writes: never the canary (see the top). */
+const noCanary = (x: number) => le32(x).map((b) => (b === CANARY ? CANARY - 1 : b)).reduceRight((a, b) => ((a << 8) | b) >>> 0, 0);
+
+describe("scribbled shared memory, while the calls run", () => {
+  const TOGGLE_MS = 500 * Math.max(1, RUNS / 300); // per word; SCRIBBLE_RUNS scales it too
+  /** What the buggy thread keeps rewriting: a word the core checks, then uses. */
+  const targets: { what: string; at: (s: Snapshot) => number }[] = [
+    ...["RING", "RING_CAP", "HEAD", "USED", "COUNT", "HEAP_TOP", "FREE_MAP"].map((name) => ({ what: name, at: () => L[name] })),
+    { what: "the scratch block's class", at: (s) => s.blocks.find((b) => b.at !== s.ring && !b.free)!.at - L.BLOCK_HEADER },
+    { what: "the ring block's class", at: (s) => s.ring - L.BLOCK_HEADER },
+    { what: "the oldest frame's len", at: (s) => s.ring + s.head },
+  ];
+
+  test("a thread rewriting the ring's words, a block's class or a frame's length never makes a call trap, hang or read outside the queue", async () => {
+    const scribbler = new Victim(); // runs the "toggle" op: the buggy thread
+    let calls = 0;
+    try {
+      for (const target of targets) {
+        const put: Item[] = [];
+        const setup: Setup = { codec: "bytes", maxsize: 0, ops: puts(30, 3000, 7, 12_000, 60) };
+        const steps = setupSteps(setup, put);
+        const list = callList({ setup, scribbles: [], ...EVERY_CALL }, put).slice(0, MIDDLE_CALLS.length);
+        const v = liveVictim();
+        const { handle } = await v.request<{ handle: QueueHandle }>("build", { ...setup, maxBytes: MAX_BYTES, steps }, RUN_BOUND_MS);
+        const mem = memoryOf(handle);
+        const s = snapshot(mem);
+        fillCanary(mem, s);
+        const at = target.at(s);
+        const good = u32(mem, at);
+        const values = [0xffff_ff00, good, 0, good, good ^ 0x8000_0000, good, good + 8, good].map(noCanary);
+        const x: Expect = { codec: "bytes", maxsize: 0, putKeys: new Set(), strict: false };
+        const outcomes: Outcome[] = [];
+        await Promise.all([
+          v.request("hammer", { list, ms: TOGGLE_MS }, RUN_BOUND_MS, { onOutcome: (o) => outcomes.push(o) }),
+          scribbler.request("toggle", { memory: handle.memory, at, values, ms: TOGGLE_MS }, RUN_BOUND_MS),
+        ]);
+        for (const o of outcomes) {
+          const why = badOutcome(o, x);
+          if (why) throw new Error(`while a thread rewrote ${target.what} (@${at}): ${why}`);
+        }
+        expect(outcomes.length).toBeGreaterThan(0);
+        calls += outcomes.length;
+      }
+    } finally {
+      await scribbler.terminate();
+      await victim?.terminate();
+    }
+    console.log(`scribble while calling (${runtime}): ${targets.length} words rewritten for ${TOGGLE_MS} ms each, ${calls} calls`);
+  }, 120_000);
+
 });

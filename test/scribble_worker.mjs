@@ -7,7 +7,9 @@
 // Protocol (node:worker_threads, in Node, Deno and Bun): the test posts { id, op, ...args };
 // during a "calls" op the worker posts { id, started: k } before the k-th call and
 // { id, outcome } after it, so that a call that hangs is named and the outcomes before it
-// are still checked; every op ends with { id, ok: true, result } or { id, ok: false, error }.
+// are still checked ("hammer" posts { id, outcomes } in batches); every op ends with
+// { id, ok: true, result } or { id, ok: false, error }. The "toggle" op makes this script
+// the buggy thread instead, for scribbles that happen while the victim's calls run.
 import { parentPort } from "node:worker_threads";
 import { JoinableQueue } from "joinable-queue";
 
@@ -123,7 +125,55 @@ async function callAll({ id, list }) {
   return list.length;
 }
 
-const ops = { attach, build, calls: callAll };
+/** Repeats the calls of `list` for `ms` milliseconds (while another thread scribbles),
+ * posting the outcomes in batches. */
+async function hammer({ id, list, ms }) {
+  const end = performance.now() + ms;
+  let batch = [];
+  let rounds = 0;
+  for (; performance.now() < end; rounds++) {
+    for (const call of list) {
+      if (performance.now() >= end) break;
+      const started = performance.now();
+      let outcome;
+      try {
+        let value = calls[call.kind](call);
+        if (value instanceof Promise) value = await bounded(value);
+        outcome = value === HUNG ? { hung: true } : { ok: true, value };
+      } catch (e) {
+        outcome = { ok: false, error: errorInfo(e) };
+      }
+      outcome.kind = call.kind;
+      outcome.ms = performance.now() - started;
+      batch.push(outcome);
+    }
+    if (batch.length >= 256) {
+      parentPort.postMessage({ id, outcomes: batch });
+      batch = [];
+    }
+  }
+  parentPort.postMessage({ id, outcomes: batch });
+  return rounds;
+}
+
+/** The buggy thread at work: writes `values` in turn to the u32 at byte `at` of `memory`
+ * for `ms` milliseconds, as fast as it can, then puts back what was there. */
+function toggle({ memory, at, values, ms }) {
+  memory.grow(0);
+  const i32 = new Int32Array(memory.buffer);
+  const k = at >> 2;
+  const original = i32[k];
+  const end = performance.now() + ms;
+  let writes = 0;
+  while (performance.now() < end) {
+    for (let i = 0; i < 4096; i++) i32[k] = values[i % values.length];
+    writes += 4096;
+  }
+  i32[k] = original;
+  return writes;
+}
+
+const ops = { attach, build, calls: callAll, hammer, toggle };
 
 parentPort.on("message", async ({ op, ...args }) => {
   try {
