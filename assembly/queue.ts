@@ -50,6 +50,8 @@
 // the waiter's increment (then it notifies after bumping the epoch, so the wait returns at
 // once or is woken), or it comes before, and then so did the waker's change and bump, which
 // the waiter's retry sees. Nobody waiting means no notify: the fast path makes no syscall.
+// A thread that scribbles over a waiter count or an epoch can break this argument; the
+// bindings therefore never sleep longer than a slice (WAIT_SLICE_MS) before trying again.
 //
 // Kill safety: a thread may be terminated (worker.terminate()) at any moment. Engines stop
 // a running WebAssembly thread only at function entries and loop back-edges, where they

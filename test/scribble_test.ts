@@ -27,7 +27,7 @@ import process from "node:process";
 import { readFileSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { JoinableQueue, type QueueHandle } from "joinable-queue";
-import { runtime } from "./harness.ts";
+import { runtime, sleep } from "./harness.ts";
 
 // ---- The memory map, read from assembly/layout.ts (one source of truth) -----------------
 
@@ -722,4 +722,29 @@ describe("scribbled shared memory, while the calls run", () => {
     console.log(`scribble while calling (${runtime}): ${targets.length} words rewritten for ${TOGGLE_MS} ms each, ${calls} calls`);
   }, 120_000);
 
+  test("a blocked get() or getAsync() still wakes for an item when a thread zeroed the waiter count", async () => {
+    for (const kind of ["get", "getAsync"]) {
+      const q = new JoinableQueue<Uint8Array>({ codec: "bytes" });
+      const v = new Victim();
+      try {
+        await v.request("attach", { handle: q.handle }, RUN_BOUND_MS);
+        const i32 = new Int32Array(q.handle.memory.buffer);
+        const outcomes: Outcome[] = [];
+        const done = v.request("calls", { list: [{ kind, options: {} }] }, 20_000, { onOutcome: (o) => outcomes.push(o) });
+        const until = performance.now() + 10_000;
+        while (Atomics.load(i32, L.GET_WAITERS >> 2) === 0 && performance.now() < until) await sleep(5);
+        expect(Atomics.load(i32, L.GET_WAITERS >> 2)).toBe(1);
+        await sleep(100); // asleep on the epoch word by now
+        Atomics.store(i32, L.GET_WAITERS >> 2, 0); // the scribble: "nobody waits", so no notify
+        const item = itemBytes(7, 20);
+        q.put(item);
+        await done;
+        expect(outcomes[0]).toMatchObject({ kind, ok: true, value: item });
+        expect(outcomes[0].ms).toBeLessThan(100 + 5_000);
+      } finally {
+        await v.terminate();
+        q.close();
+      }
+    }
+  }, 60_000);
 });
