@@ -619,7 +619,7 @@ export class JoinableQueue<T = unknown> {
     return () => {
       for (;;) {
         const n = unlocked(core, method, () => core.fn.take(this.#scratch, max));
-        if (n > 0) return this.#decode(core, n);
+        if (n > 0) return this.#decode(core, method, n);
         if (n === core.status.EMPTY) return AGAIN;
         if (n !== core.status.NEED_SCRATCH) throw this.#error(core, method, n);
         const needed = core.fn.needed();
@@ -632,14 +632,18 @@ export class JoinableQueue<T = unknown> {
     };
   }
 
-  #decode(core: Core, n: number): T[] {
+  #decode(core: Core, method: string, n: number): T[] {
     const base = this.#scratch;
-    const u8 = core.bytesTo(base + core.fn.takenBytes());
+    const end = base + core.fn.takenBytes();
+    const u8 = core.bytesTo(end);
     const codec = this.#codec;
     const items = new Array<T>(n);
     let at = base;
     for (let i = 0; i < n; i++) {
       const len = readU32(u8, at);
+      // The core checked these frames as it copied them here, but the scratch is shared
+      // memory: a length scribbled since then must not reach past what was taken.
+      if (at + core.frameSize(len) > end) throw new Corrupted(messages.corrupted(method, problems.SCRATCH));
       const view = u8.subarray(at + core.frameHeader, at + core.frameHeader + len);
       items[i] = codec.decode(codec.decodesShared ? view : view.slice());
       at += core.frameSize(len);

@@ -648,6 +648,35 @@ function answerOf(outcomes: Outcome[], kind: string): string {
 }
 
 describe("scribbled shared memory: regressions", () => {
+  test("getMany() throws Corrupted when a record's length in its scratch is rewritten before it is decoded", () => {
+    // A custom codec runs between the records of one getMany(): its decode() plays the
+    // buggy thread and rewrites the second record's length in the handle's scratch.
+    let onDecode = () => {};
+    const codec = { name: "scribbling", encode: (v: Uint8Array) => v, decode: (b: Uint8Array) => { onDecode(); return b; } };
+    const q = new JoinableQueue<Uint8Array>({ codec, maxBytes: MAX_BYTES });
+    try {
+      q.put(itemBytes(0, 40));
+      q.put(itemBytes(1, 40));
+      const mem = memoryOf(q.handle);
+      const s = snapshot(mem);
+      fillCanary(mem, s);
+      const scratch = s.blocks.find((b) => b.at !== s.ring && !b.free)!.at;
+      onDecode = () => {
+        onDecode = () => {};
+        mem.set(le32(0x00ff_ffff), scratch + 48); // the first frame is 8 + 40 bytes
+      };
+      let got: Uint8Array[] | undefined;
+      try {
+        got = q.getMany(2, { block: false });
+      } catch (e) {
+        expect(String(e)).toBe("Corrupted: getMany(): the queue's shared memory is corrupted (this handle's scratch block is damaged)");
+      }
+      expect(got?.map((item) => `${item.length} bytes${holdsCanary(item) ? " with canary" : ""}`)).toBeUndefined();
+    } finally {
+      q.close();
+    }
+  });
+
   test("put() throws Corrupted when the item limit word was changed, even to a value in range (I7)", async () => {
     const outcomes = await fixedCase({ codec: "bytes", maxsize: 2, ops: puts(10, 20) },
       [{ target: { t: "header", cell: cellOf("MAXSIZE") }, value: { v: "const", x: 0 }, byte: -1 }]);
