@@ -25,8 +25,10 @@
 // A block is an 8-byte header followed by 2^class bytes:
 //   +----------+----------+------------------------------+
 //   | class    | tag      | payload (2^class bytes)      |   tag: BLOCK_USED / BLOCK_FREE
-//   +----------+----------+------------------------------+   a free block's first word
-//                                                            links the next free block
+//   +----------+----------+------------------------------+   / BLOCK_RING; a free block's
+//                                                            first word links the next
+// The ring's block alone is tagged BLOCK_RING, so a RING word scribbled to point at another
+// used block (a handle's scratch, of the same class) is told apart.
 //
 // The ring is one block used as a circular byte buffer of RING_CAP = 2^class bytes.
 // It holds COUNT records, USED bytes in all, starting at offset HEAD (wrapping at
@@ -74,6 +76,7 @@ export const STATE_SHUT_DOWN: u32 = 1;
 export const BLOCK_HEADER: u32 = 8;
 export const BLOCK_USED: u32 = 0xb10c_a11c;
 export const BLOCK_FREE: u32 = 0xb10c_f4ee;
+export const BLOCK_RING: u32 = 0xb10c_7199;
 export const MIN_CLASS: u32 = 4;
 export const MAX_CLASS: u32 = 31;
 

@@ -17,7 +17,7 @@
 //      TAKEN, RING_GEN, STATE, FREE_MAP, FREE_HEAD[] and the ring's bytes are written only
 //      by a thread holding LOCK. MAGIC, VERSION, MAXSIZE and MAX_PAGES are written once,
 //      by init(), before any other thread can see the memory.
-//   I2 RING_CAP is a power of two, RING is a used block of that class (H3 of heap.ts),
+//   I2 RING_CAP is a power of two, RING is the one block tagged BLOCK_RING, of that class,
 //      0 <= HEAD < RING_CAP, USED <= RING_CAP, and HEAD and USED are multiples of 8.
 //   I3 The USED bytes from HEAD (wrapping at RING_CAP) are exactly COUNT well-formed frames
 //      (len, ~len, payload, pad); COUNT == 0 exactly when USED == 0.
@@ -69,7 +69,7 @@
 // Python. A killed thread's scratch block stays allocated (it cannot free it).
 
 import {
-  BLOCK_HEADER, BLOCK_USED, COUNT, DONE_EPOCH, FRAME_ALIGN, FRAME_HEADER, GET_EPOCH,
+  BLOCK_HEADER, BLOCK_RING, BLOCK_USED, COUNT, DONE_EPOCH, FRAME_ALIGN, FRAME_HEADER, GET_EPOCH,
   GET_WAITERS, HEAD, HEAP_START, HEAP_TOP, INITIAL_RING_CLASS, JOIN_WAITERS, LAYOUT_VERSION,
   LOCK, MAGIC, MAGIC_VALUE, MAX_PAGES, MAXSIZE, PUT_EPOCH, PUT_WAITERS, RING, RING_CAP,
   RING_GEN, STATE, STATE_OPEN, STATE_SHUT_DOWN, TAKEN, UNFINISHED, USED, VERSION, frameSize,
@@ -223,7 +223,7 @@ export function problem(): i32 {
   if (top < HEAP_START || <u64>top > memoryBytes()) return PROBLEM_HEAP_TOP;
   if (cap < FRAME_ALIGN || popcnt<u32>(cap) != 1 || ring < HEAP_START + BLOCK_HEADER ||
       <u64>ring + <u64>cap > <u64>top || load<u32>(ring - BLOCK_HEADER) != ctz<u32>(cap) ||
-      load<u32>(ring - BLOCK_HEADER + 4) != BLOCK_USED) return PROBLEM_RING;
+      load<u32>(ring - BLOCK_HEADER + 4) != BLOCK_RING) return PROBLEM_RING;
   if (head >= cap || (head & 7) != 0) return PROBLEM_HEAD;
   if (used > cap || (used & 7) != 0) return PROBLEM_USED;
   if (<u64>count * <u64>FRAME_HEADER > <u64>used || (count == 0) != (used == 0) ||
@@ -283,6 +283,8 @@ export function problem(): i32 {
   if (block == 0) return lastAllocStatus() == ALLOC_CORRUPTED ? corrupted(PROBLEM_FREE_LIST) : FULL;
   const blockCap = <u32>1 << lastAllocClass(); // >= target: alloc() checked this class
   copyOut(block, ring, cap, head, used); // the records, oldest first, from offset 0
+  store<u32>(block - BLOCK_HEADER + 4, BLOCK_RING); // keeps I2
+  store<u32>(ring - BLOCK_HEADER + 4, BLOCK_USED); // what free() takes back
   free(ring);
   atomic.store<u32>(RING, block);
   atomic.store<u32>(RING_CAP, blockCap);
@@ -309,6 +311,7 @@ export function init(maxsize: u32, maxPages: u32): i32 {
   const ringClass = min<u32>(INITIAL_RING_CLASS, <u32>ctz<u64>(maxRingCap()));
   const ring = alloc(<u64>1 << ringClass);
   if (ring == 0) return NO_MEMORY;
+  store<u32>(ring - BLOCK_HEADER + 4, BLOCK_RING); // keeps I2
   store<u32>(RING, ring);
   store<u32>(RING_CAP, <u32>blockSize(ring));
   store<u32>(VERSION, LAYOUT_VERSION);

@@ -79,7 +79,7 @@ export const problems = {
   STATE: "the shutdown state word is out of range",
   PAGES: "the memory ceiling word is out of range or changed",
   HEAP_TOP: "the heap's end lies outside the memory",
-  RING: "the ring's address or capacity is out of range",
+  RING: "the ring's address or capacity is out of range or names another block",
   HEAD: "the ring's head offset is out of range",
   USED: "the ring's byte count is out of range",
   COUNT: "the item count disagrees with the ring's bytes or maxsize",

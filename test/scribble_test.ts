@@ -690,6 +690,15 @@ describe("scribbled shared memory: regressions", () => {
     expect(answerOf(outcomes, "qsize")).toMatch(/^Corrupted: .*\(the memory ceiling word is out of range or changed\)$/);
   }, 60_000);
 
+  test("qsize() and get() throw Corrupted when RING points at a scratch block of the ring's own class", async () => {
+    // Block 1 is the handle's scratch: a used block of class 14, as the ring is.
+    const outcomes = await fixedCase({ codec: "bytes", maxsize: 0, ops: puts(10, 20) },
+      [{ target: { t: "header", cell: cellOf("RING") }, value: { v: "pointer", pick: 1, header: false }, byte: -1 }]);
+    for (const kind of ["qsize", "get", "put"]) {
+      expect(answerOf(outcomes, kind)).toMatch(/^Corrupted: .*\(the ring's address or capacity is out of range or names another block\)$/);
+    }
+  }, 60_000);
+
   test("get() throws Corrupted, not an endless loop, when its scratch block's size class was lowered", async () => {
     // Block 1 is the handle's scratch (block 0 is the ring). Class 4 (16 bytes) is too small
     // for the 48-byte record: the core asks for a larger scratch than the handle has.
