@@ -713,6 +713,46 @@ describe("scribbled shared memory: regressions", () => {
 /** A value the toggling thread writes: never the canary (see the top). */
 const noCanary = (x: number) => le32(x).map((b) => (b === CANARY ? CANARY - 1 : b)).reduceRight((a, b) => ((a << 8) | b) >>> 0, 0);
 
+describe("scribbled shared memory: a lock held forever", () => {
+  test("every method throws Corrupted once the lock word has stayed 1 for LOCK_STUCK_MS (2 s)", async () => {
+    // Each call waits out the 2 s, so the calls are shared among six victims. (Bounded,
+    // so that full() reads the memory: on an unbounded queue it answers false unread.)
+    const q = new JoinableQueue<Uint8Array>({ codec: "bytes", maxsize: 5 });
+    const put: Item[] = [itemBytes(0, 10)];
+    q.put(put[0]);
+    const setup: Setup = { codec: "bytes", maxsize: 5, ops: [] };
+    const list = callList({ setup, scribbles: [], ...EVERY_CALL }, put).filter((c) => c.kind !== "close");
+    const victims = Array.from({ length: 6 }, () => new Victim());
+    const i32 = new Int32Array(q.handle.memory.buffer);
+    const outcomes: Outcome[] = [];
+    try {
+      await Promise.all(victims.map((v) => v.request("attach", { handle: q.handle }, RUN_BOUND_MS)));
+      Atomics.store(i32, L.LOCK >> 2, 1); // held, and no thread will ever release it
+      await Promise.all(victims.map((v, i) => v.request("calls", {
+        list: [...list.filter((_, k) => k % victims.length === i), { kind: "close" }],
+      }, 60_000, { onOutcome: (o) => outcomes.push(o) })));
+    } finally {
+      await Promise.all(victims.map((v) => v.terminate()));
+      Atomics.store(i32, L.LOCK >> 2, 0);
+      q.close();
+    }
+    const x: Expect = { codec: "bytes", maxsize: 5, putKeys: new Set(), strict: false };
+    expect(outcomes.length).toBe(list.length + victims.length);
+    for (const o of outcomes) {
+      expect(badOutcome(o, x)).toBeUndefined();
+      if (DRAINS.includes(o.kind)) {
+        expect(o.value).toBe("skipped"); // the shutdown failed: nothing to drain
+      } else if (o.kind === "close") {
+        expect(o.ok).toBe(true); // close() gives up on the scratch and closes regardless
+      } else {
+        expect(`${o.kind}: ${o.error?.name}: ${o.error?.message}`).toMatch(
+          /^\w+: Corrupted: .*shared memory is corrupted \(the lock has been held for more than 2000 ms; a thread scribbled over the memory\)$/);
+        expect(o.ms).toBeGreaterThanOrEqual(1900);
+      }
+    }
+  }, 120_000);
+});
+
 describe("scribbled shared memory, while the calls run", () => {
   const TOGGLE_MS = 500 * Math.max(1, RUNS / 300); // per word; SCRIBBLE_RUNS scales it too
   /** What the buggy thread keeps rewriting: a word the core checks, then uses. */
