@@ -157,7 +157,12 @@ class Victim {
 }
 
 let victim: Victim | undefined;
+let victimRuns = 0;
+/** The victim for the next run. Each run's queue is a new shared memory, which engines
+ * reserve generously and free only once every thread that saw it lets go: a fresh worker
+ * every few hundred runs keeps a long run from exhausting the address space. */
 function liveVictim(): Victim {
+  if (victim && !victim.dead && ++victimRuns % 500 === 0) void victim.terminate();
   if (!victim || victim.dead) victim = new Victim();
   return victim;
 }
@@ -712,6 +717,37 @@ describe("scribbled shared memory: regressions", () => {
 
 /** A value the toggling thread writes: never the canary (see the top). */
 const noCanary = (x: number) => le32(x).map((b) => (b === CANARY ? CANARY - 1 : b)).reduceRight((a, b) => ((a << 8) | b) >>> 0, 0);
+
+describe("scribbled shared memory: damage inside a payload", () => {
+  test("get() throws the structured codec's malformed-data Error for a payload scribbled into nesting deeper than the stack", () => {
+    const q = new JoinableQueue<unknown>({ maxBytes: MAX_BYTES });
+    try {
+      q.put("x".repeat(600_000)); // encoded: version, tag, 3-byte length, text = 600 005 bytes
+      const mem = memoryOf(q.handle);
+      const s = snapshot(mem);
+      const { at, len } = s.frames[0];
+      expect(len).toBe(600_005);
+      // [[[...[1]...]]]: 200 001 dense arrays of one element, then their 200 001 ends
+      const levels = (len - 2) / 3;
+      const deep = new Uint8Array(len);
+      deep[0] = 1;
+      for (let i = 0; i < levels; i++) deep.set([0x0f, 1], 1 + 2 * i);
+      deep[1 + 2 * levels] = 0x81; // the innermost value; the zeros after it end each array
+      mem.set(deep, s.ring + at + L.FRAME_HEADER);
+      let error: unknown;
+      try {
+        q.get({ block: false });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(Error);
+      expect(`${(error as Error).name}: ${(error as Error).message}`).toMatch(
+        /^Error: structured codec: malformed data at byte \d+ \(nested deeper than this thread's stack allows\)$/);
+    } finally {
+      q.close();
+    }
+  });
+});
 
 describe("scribbled shared memory: a lock held forever", () => {
   test("every method throws Corrupted once the lock word has stayed 1 for LOCK_STUCK_MS (2 s)", async () => {
