@@ -754,8 +754,9 @@ describe("scribbled shared memory: a lock held forever", () => {
     // Each call waits out the 2 s, so the calls are shared among six victims. (Bounded,
     // so that full() reads the memory: on an unbounded queue it answers false unread.)
     const q = new JoinableQueue<Uint8Array>({ codec: "bytes", maxsize: 5 });
-    const put: Item[] = [itemBytes(0, 10)];
-    q.put(put[0]);
+    const first = itemBytes(0, 10);
+    const put: Item[] = [first];
+    q.put(first);
     const setup: Setup = { codec: "bytes", maxsize: 5, ops: [] };
     const list = callList({ setup, scribbles: [], ...EVERY_CALL }, put).filter((c) => c.kind !== "close");
     const victims = Array.from({ length: 6 }, () => new Victim());
