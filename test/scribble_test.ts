@@ -19,8 +19,9 @@
 // for byte, an item that was put. (Damage to those words can make stale bytes of the ring
 // read as records: no checksums are promised.)
 //
-// SCRIBBLE_RUNS scales the property (default 300); SCRIBBLE_SEED (and SCRIBBLE_PATH)
-// reproduce a failure: the failure message prints the command.
+// SCRIBBLE_RUNS scales the property (default 300) and prints progress and a breakdown of
+// the answers; SCRIBBLE_SEED (and SCRIBBLE_PATH) reproduce a failure: the failure message
+// prints the command (the same variables work under deno test and bun test).
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import process from "node:process";
@@ -245,7 +246,11 @@ const DELTAS = [-64, -16, -8, -4, -1, 1, 4, 8, 16, 64];
 
 const scribbleArb: fc.Arbitrary<Scribble> = fc.record({
   target: fc.oneof(
-    { weight: 8, arbitrary: fc.nat(HEADER_CELLS.length - 1).map((cell): Target => ({ t: "header", cell })) },
+    // Each word as likely as any other (the 32 free-list heads count as one word).
+    { weight: 8, arbitrary: fc.tuple(fc.nat(HEADER_WORDS.length - 1), fc.nat(31)).map(([word, i]): Target => {
+      const [name, size] = HEADER_WORDS[word];
+      return { t: "header", cell: HEADER_CELLS.findIndex((c) => c.at === L[name] + 4 * (i % (size / 4))) };
+    }) },
     { weight: 2, arbitrary: fc.record({ pick: fc.nat(), field: fc.constantFrom(0 as const, 4 as const) }).map((r): Target => ({ t: "blockHeader", ...r })) },
     { weight: 1, arbitrary: fc.nat().map((pick): Target => ({ t: "freeLink", pick })) },
     { weight: 3, arbitrary: fc.record({ pick: fc.nat(), field: fc.constantFrom(0 as const, 4 as const) }).map((r): Target => ({ t: "frameHeader", ...r })) },
@@ -544,12 +549,16 @@ function badOutcome(o: Outcome, x: Expect): string | undefined {
 
 // ---- One run ---------------------------------------------------------------------------------
 
-const tally = { runs: 0, calls: 0, strict: 0, answers: new Map<string, number>() };
+const tally = { runs: 0, calls: 0, strict: 0, answers: new Map<string, number>(), errors: new Map<string, number>() };
 
 function count(o: Outcome): void {
   tally.calls++;
   const key = o.ok ? "value" : o.hung ? "hung" : o.error!.name;
   tally.answers.set(key, (tally.answers.get(key) ?? 0) + 1);
+  if (!o.ok && !o.hung && o.error!.name !== "Corrupted") {
+    const detail = `${o.error!.name} from ${o.kind}: ${o.error!.message.replace(/\d+/g, "N").slice(0, 70)}`;
+    tally.errors.set(detail, (tally.errors.get(detail) ?? 0) + 1);
+  }
 }
 
 /** Builds the case's queue in the victim, scribbles over it, calls everything; throws a
@@ -624,8 +633,11 @@ describe("scribbled shared memory", () => {
     const answers = [...tally.answers].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(", ");
     console.log(`scribble (${runtime}): ${tally.runs} runs (${tally.strict} with the ring untouched), ` +
       `${tally.calls} calls in ${((performance.now() - started) / 1000).toFixed(1)} s; answers: ${answers}`);
+    if (LONG) {
+      console.log("errors other than Corrupted:\n" + [...tally.errors].sort((a, b) => b[1] - a[1]).map(([k, n]) => `  ${n} ${k}`).join("\n"));
+    }
     if (details.failed) {
-      const command = `SCRIBBLE_SEED=${details.seed} SCRIBBLE_PATH=${details.counterexamplePath} npx vitest run test/scribble_test.ts`;
+      const command = `SCRIBBLE_SEED=${details.seed} SCRIBBLE_PATH=${details.counterexamplePath} npx vitest run test/scribble_test.ts -t "random scribbles"`;
       throw new Error(`${fc.defaultReportMessage(details)}\n${String((details.errorInstance as Error)?.message ?? details.errorInstance)}\nReproduce with: ${command} (SCRIBBLE_SHRINK=1 to shrink)`);
     }
   }, 600_000);
