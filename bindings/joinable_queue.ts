@@ -109,6 +109,9 @@ function checkHandle(method: string, handle: unknown): QueueHandle {
  * - A worker terminated at any moment never leaves the queue locked or corrupted; only
  *   the item it had already taken is lost to it (its task stays unfinished).
  * - Bad input gets a clear error and changes nothing.
+ * - Shared memory a buggy thread scribbled over makes calls throw Corrupted (or the
+ *   codec's decode error, for damage inside a payload); no call hangs, traps or returns
+ *   bytes from outside the queue's storage.
  *
  * Timeouts are in milliseconds. `qsize()`, `empty()`, `full()` and `unfinishedTasks` are
  * snapshots: other threads may change the answer before the caller looks at it.
