@@ -5,6 +5,11 @@
 // or Empty/Full/ShutDown/the codec's decode error where the damaged state makes that the
 // answer); none may hang, crash or return bytes from outside the queue's storage.
 //
+// In this file: the property (random scribbles, then every call), one fixed case per bug
+// it found, damage inside a payload, a lock held forever, and two cases where the buggy
+// thread writes while the calls run (a word rewritten between a check and its use; a
+// waiter count zeroed under a sleeping get()).
+//
 // The victim runs in a worker (scribble_worker.mjs) and this thread is the buggy one: it
 // writes straight into `handle.memory.buffer`, the same shared memory. A call that never
 // returns then fails the test instead of hanging the run.
@@ -19,9 +24,11 @@
 // for byte, an item that was put. (Damage to those words can make stale bytes of the ring
 // read as records: no checksums are promised.)
 //
-// SCRIBBLE_RUNS scales the property (default 300) and prints progress and a breakdown of
-// the answers; SCRIBBLE_SEED (and SCRIBBLE_PATH) reproduce a failure: the failure message
-// prints the command (the same variables work under deno test and bun test).
+// SCRIBBLE_RUNS scales the property (default 300; it also lengthens the rewriting case)
+// and prints progress and a breakdown of the answers; SCRIBBLE_SEED (and SCRIBBLE_PATH)
+// reproduce a failure: the failure message prints the command (the same variables work
+// under deno test and bun test). A failure is not shrunk (a hung run costs 30 s a try)
+// unless SCRIBBLE_SHRINK=1.
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import process from "node:process";
@@ -365,6 +372,7 @@ function scribble(mem: Uint8Array, s: Snapshot, writes: Write[]): boolean {
 interface Setup {
   codec: Codec;
   maxsize: number;
+  churn?: number[]; // sizes of items put, got and done first, to move the head around the ring
   ops: ({ op: "put"; size: number } | { op: "get" } | { op: "taskDone" })[];
 }
 
@@ -377,8 +385,10 @@ const itemSize = fc.oneof(
 const setupArb: fc.Arbitrary<Setup> = fc.record({
   codec: fc.constantFrom<Codec>("bytes", "structured"),
   maxsize: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 12 })),
+  churn: fc.oneof(fc.constant<number[]>([]), fc.array(fc.integer({ min: 500, max: 5000 }), { maxLength: 24 })),
   ops: fc.array(fc.oneof(
-    { weight: 5, arbitrary: itemSize.map((size) => ({ op: "put" as const, size })) },
+    { weight: 4, arbitrary: itemSize.map((size) => ({ op: "put" as const, size })) },
+    { weight: 1, arbitrary: fc.integer({ min: 3000, max: 12_000 }).map((size) => ({ op: "put" as const, size })) }, // grows the ring
     { weight: 3, arbitrary: fc.constant({ op: "get" as const }) },
     { weight: 2, arbitrary: fc.constant({ op: "taskDone" as const }) },
   ), { maxLength: 40 }),
@@ -415,6 +425,11 @@ function setupSteps(setup: Setup, put: Item[]): { op: string; item?: Item }[] {
   let count = 0;
   let unfinished = 0;
   const steps: { op: string; item?: Item }[] = [];
+  for (const size of setup.churn ?? []) {
+    const item = makeItem(setup.codec, put.length, size);
+    put.push(item);
+    steps.push({ op: "put", item }, { op: "get" }, { op: "taskDone" });
+  }
   for (const step of setup.ops) {
     if (step.op === "put" && (setup.maxsize === 0 || count < setup.maxsize)) {
       const item = makeItem(setup.codec, put.length, step.size);
@@ -549,7 +564,7 @@ function badOutcome(o: Outcome, x: Expect): string | undefined {
 
 // ---- One run ---------------------------------------------------------------------------------
 
-const tally = { runs: 0, calls: 0, strict: 0, answers: new Map<string, number>(), errors: new Map<string, number>() };
+const tally = { runs: 0, calls: 0, strict: 0, grown: 0, wrapped: 0, answers: new Map<string, number>(), errors: new Map<string, number>() };
 
 function count(o: Outcome): void {
   tally.calls++;
@@ -575,6 +590,8 @@ async function runCase(c: Case): Promise<Outcome[]> {
   fillCanary(mem, s);
   const writes = c.scribbles.map((sc) => resolve(sc, s, mem)).filter((w): w is Write => w !== undefined);
   const ringTouched = scribble(mem, s, writes);
+  if (s.cap > 1 << L.INITIAL_RING_CLASS) tally.grown++;
+  if (s.head + s.used > s.cap) tally.wrapped++;
   const x: Expect = { codec: c.setup.codec, maxsize: c.setup.maxsize, putKeys: new Set(put.map((i) => itemKey(i)!)), strict: !ringTouched };
   const outcomes: Outcome[] = [];
   let started = -1;
@@ -631,7 +648,8 @@ describe("scribbled shared memory", () => {
       await victim?.terminate();
     }
     const answers = [...tally.answers].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(", ");
-    console.log(`scribble (${runtime}): ${tally.runs} runs (${tally.strict} with the ring untouched), ` +
+    console.log(`scribble (${runtime}): ${tally.runs} runs (${tally.strict} with the ring untouched, ` +
+      `${tally.grown} with a grown ring, ${tally.wrapped} with records wrapping its end), ` +
       `${tally.calls} calls in ${((performance.now() - started) / 1000).toFixed(1)} s; answers: ${answers}`);
     if (LONG) {
       console.log("errors other than Corrupted:\n" + [...tally.errors].sort((a, b) => b[1] - a[1]).map(([k, n]) => `  ${n} ${k}`).join("\n"));
