@@ -43,10 +43,19 @@ export const ALLOC_OK: i32 = 0;
 export const ALLOC_NO_MEMORY: i32 = 1;
 export const ALLOC_CORRUPTED: i32 = 2;
 let allocStatus: i32 = ALLOC_OK; // per thread (module globals are not shared)
+let allocClass: u32 = 0;
 
 // @ts-ignore: decorator
 @inline export function lastAllocStatus(): i32 {
   return allocStatus;
+}
+
+/** The size class of the block the last successful alloc() returned, as alloc() checked
+ * it: a caller uses this, not a second load of the block's header (see "Scribbled memory"
+ * in queue.ts). */
+// @ts-ignore: decorator
+@inline export function lastAllocClass(): u32 {
+  return allocClass;
 }
 
 /**
@@ -74,9 +83,11 @@ let allocStatus: i32 = ALLOC_OK; // per thread (module globals are not shared)
     if (next == 0) store<u32>(FREE_MAP, load<u32>(FREE_MAP) & ~(<u32>1 << klass)); // keeps H1
     store<u32>(block - BLOCK_HEADER + 4, BLOCK_USED);
     allocStatus = ALLOC_OK;
+    allocClass = klass;
     return block;
   }
   const top = <u64>load<u32>(HEAP_TOP);
+  if (top < <u64>HEAP_START) { allocStatus = ALLOC_CORRUPTED; return 0; } // keeps H3
   const end = top + <u64>BLOCK_HEADER + (<u64>1 << want);
   const have = memoryBytes();
   if (end > have) {
@@ -91,6 +102,7 @@ let allocStatus: i32 = ALLOC_OK; // per thread (module globals are not shared)
   store<u32>(<u32>top + 4, BLOCK_USED);
   store<u32>(HEAP_TOP, <u32>end); // keeps H3: the block is wholly below the new top
   allocStatus = ALLOC_OK;
+  allocClass = want;
   return block;
 }
 

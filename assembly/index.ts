@@ -5,12 +5,12 @@
 export {
   OK, EMPTY, FULL, SHUT_DOWN, BUSY, CORRUPTED, TOO_BIG, NEED_SCRATCH, NONE_UNFINISHED,
   NO_MEMORY, TOO_MANY, BAD_MAGIC, BAD_VERSION, BAD_CODEC,
-  init, check, maxItemBytes, maxsize, memoryPages, allocScratch, scratchStatus, scratchCapacity,
-  freeScratch, put, putBatch, take, takenBytes, needed, taskDone, shutdown, qsize,
-  unfinishedTasks, isShutDown, problem,
+  init, check, expectLimits, maxItemBytes, maxsize, maxPages, memoryPages, allocScratch,
+  scratchStatus, scratchCapacity, freeScratch, put, putBatch, take, takenBytes, needed,
+  taskDone, shutdown, qsize, unfinishedTasks, isShutDown, problem,
   PROBLEM_LOCK, PROBLEM_MAGIC, PROBLEM_VERSION, PROBLEM_STATE, PROBLEM_PAGES, PROBLEM_HEAP_TOP,
   PROBLEM_RING, PROBLEM_HEAD, PROBLEM_USED, PROBLEM_COUNT, PROBLEM_FREE_LIST, PROBLEM_FRAME,
-  PROBLEM_SCRATCH, PROBLEM_BATCH,
+  PROBLEM_SCRATCH, PROBLEM_BATCH, PROBLEM_MAXSIZE,
 } from "./queue";
 
 export {

@@ -25,8 +25,10 @@
 // A block is an 8-byte header followed by 2^class bytes:
 //   +----------+----------+------------------------------+
 //   | class    | tag      | payload (2^class bytes)      |   tag: BLOCK_USED / BLOCK_FREE
-//   +----------+----------+------------------------------+   a free block's first word
-//                                                            links the next free block
+//   +----------+----------+------------------------------+   / BLOCK_RING; a free block's
+//                                                            first word links the next
+// The ring's block alone is tagged BLOCK_RING, so a RING word scribbled to point at another
+// used block (a handle's scratch, of the same class) is told apart.
 //
 // The ring is one block used as a circular byte buffer of RING_CAP = 2^class bytes.
 // It holds COUNT records, USED bytes in all, starting at offset HEAD (wrapping at
@@ -46,8 +48,8 @@ export const MAGIC: u32 = 0;
 export const VERSION: u32 = 4;
 export const LOCK: u32 = 8; // 0 free, 1 held (see queue.ts, "The lock")
 export const STATE: u32 = 12; // STATE_OPEN or STATE_SHUT_DOWN
-export const MAXSIZE: u32 = 16; // item limit, 0 = unbounded; written once by init
-export const MAX_PAGES: u32 = 20; // memory ceiling in 64 KiB pages; written once by init
+export const MAXSIZE: u32 = 16; // item limit, 0 = unbounded; written once by init (I7)
+export const MAX_PAGES: u32 = 20; // memory ceiling in 64 KiB pages; written once by init (I7)
 export const COUNT: u32 = 24; // records in the ring
 export const HEAD: u32 = 28; // ring offset of the oldest record
 export const USED: u32 = 32; // bytes of the ring holding records
@@ -75,6 +77,7 @@ export const STATE_SHUT_DOWN: u32 = 1;
 export const BLOCK_HEADER: u32 = 8;
 export const BLOCK_USED: u32 = 0xb10c_a11c;
 export const BLOCK_FREE: u32 = 0xb10c_f4ee;
+export const BLOCK_RING: u32 = 0xb10c_7199;
 export const MIN_CLASS: u32 = 4;
 export const MAX_CLASS: u32 = 31;
 

@@ -18,7 +18,7 @@
 //      by a thread holding LOCK. MAGIC, VERSION, MAXSIZE and MAX_PAGES are written once,
 //      by init(), before any other thread can see the memory; so is CODEC_TAG, a hash of
 //      the codec name the creator chose, which attach compares with its handle's name.
-//   I2 RING_CAP is a power of two, RING is a used block of that class (H3 of heap.ts),
+//   I2 RING_CAP is a power of two, RING is the one block tagged BLOCK_RING, of that class,
 //      0 <= HEAD < RING_CAP, USED <= RING_CAP, and HEAD and USED are multiples of 8.
 //   I3 The USED bytes from HEAD (wrapping at RING_CAP) are exactly COUNT well-formed frames
 //      (len, ~len, payload, pad); COUNT == 0 exactly when USED == 0.
@@ -29,6 +29,20 @@
 //      knows the bytes it walked are still the oldest records, unmoved (see take()).
 //   I6 An epoch word is bumped after the change it announces and before the lock is
 //      released; if its waiter count is non-zero, a notify follows, still under the lock.
+//   I7 MAXSIZE and MAX_PAGES equal this thread's copy of them (expectLimits()), taken when
+//      it created or attached to the queue: module globals are per thread, out of reach of
+//      a thread that scribbles over the shared memory, so damage to a write-once word
+//      shows as a difference even where the damaged value would be in range.
+//
+// Scribbled memory: a buggy thread may write any byte at any moment, lock or no lock, so a
+// check proves nothing about a second load of the same word. Every word that decides an
+// address or a length (RING, RING_CAP, HEAD, USED, COUNT, a block's class) is loaded once,
+// checked, and only the checked value is used: headerProblem() leaves the ring's words in
+// per-thread globals (ringAt, ringCap, ...) for the rest of the locked section, alloc()
+// says the class of the block it returns, scratchRoom() the size of the scratch it checked.
+// So damage makes a call answer CORRUPTED, or at worst copy wrong bytes within the ring or
+// the heap; no address outside the memory is ever formed (no trap, which would leave the
+// lock held) and no record is read from outside the ring.
 //
 // Waiting without lost wake-ups (bindings/wait.ts is the other half): a waiter first adds
 // itself to the waiter count, then reads the epoch, then tries its operation once more,
@@ -37,6 +51,8 @@
 // the waiter's increment (then it notifies after bumping the epoch, so the wait returns at
 // once or is woken), or it comes before, and then so did the waker's change and bump, which
 // the waiter's retry sees. Nobody waiting means no notify: the fast path makes no syscall.
+// A thread that scribbles over a waiter count or an epoch can break this argument; the
+// bindings therefore never sleep longer than a slice (WAIT_SLICE_MS) before trying again.
 //
 // Kill safety: a thread may be terminated (worker.terminate()) at any moment it runs. An
 // engine stops a thread only at the points where it checks for interrupts, and none of
@@ -71,13 +87,14 @@
 // `npm run torture` kills hundreds of workers at these points and checks every item.
 
 import {
-  BLOCK_HEADER, BLOCK_USED, CODEC_TAG, COUNT, DONE_EPOCH, FRAME_ALIGN, FRAME_HEADER, GET_EPOCH,
+  BLOCK_HEADER, BLOCK_RING, BLOCK_USED, CODEC_TAG, COUNT, DONE_EPOCH, FRAME_ALIGN, FRAME_HEADER, GET_EPOCH,
   GET_WAITERS, HEAD, HEAP_START, HEAP_TOP, INITIAL_RING_CLASS, JOIN_WAITERS, LAYOUT_VERSION,
   LOCK, MAGIC, MAGIC_VALUE, MAX_PAGES, MAXSIZE, PUT_EPOCH, PUT_WAITERS, RING, RING_CAP,
   RING_GEN, STATE, STATE_OPEN, STATE_SHUT_DOWN, TAKEN, UNFINISHED, USED, VERSION, frameSize,
 } from "./layout";
 import {
-  ALLOC_CORRUPTED, alloc, blockSize, classFor, free, isBlockPtr, lastAllocStatus, memoryBytes,
+  ALLOC_CORRUPTED, alloc, blockSize, classFor, free, isBlockPtr, lastAllocClass, lastAllocStatus,
+  memoryBytes,
 } from "./heap";
 
 // Status codes: >= 0 is success (take returns the number of records taken).
@@ -173,7 +190,20 @@ export const PROBLEM_FREE_LIST: i32 = 11;
 export const PROBLEM_FRAME: i32 = 12;
 export const PROBLEM_SCRATCH: i32 = 13;
 export const PROBLEM_BATCH: i32 = 14;
+export const PROBLEM_MAXSIZE: i32 = 15;
 let lastProblem: i32 = 0;
+
+// This thread's copy of the write-once words (I7); 0 pages until init() or expectLimits().
+let expectedMaxsize: u32 = 0;
+let expectedMaxPages: u32 = 0;
+
+// The ring's words as headerProblem() loaded and checked them, for the rest of the locked
+// section (per thread; see "Scribbled memory" above). growRing() updates them.
+let ringAt: u32 = 0;
+let ringCap: u32 = 0;
+let ringHead: u32 = 0;
+let ringUsed: u32 = 0;
+let ringCount: u32 = 0;
 
 /** Which check the last CORRUPTED answer of this thread failed (a PROBLEM_ code). */
 export function problem(): i32 {
@@ -186,7 +216,7 @@ export function problem(): i32 {
   return CORRUPTED;
 }
 
-/** 0 when I1-I4 and the heap's bounds hold, else the PROBLEM_ code of the first that
+/** 0 when I1-I4, I7 and the heap's bounds hold, else the PROBLEM_ code of the first that
  * does not. The lock is held. */
 // @ts-ignore: decorator
 @inline function headerProblem(): i32 {
@@ -198,14 +228,21 @@ export function problem(): i32 {
   const top = load<u32>(HEAP_TOP);
   const maxsize = load<u32>(MAXSIZE);
   const maxPages = load<u32>(MAX_PAGES);
+  ringAt = ring; // meaningful only when this returns 0
+  ringCap = cap;
+  ringHead = head;
+  ringUsed = used;
+  ringCount = count;
   if (load<u32>(MAGIC) != MAGIC_VALUE) return PROBLEM_MAGIC;
   if (load<u32>(VERSION) != LAYOUT_VERSION) return PROBLEM_VERSION;
   if (load<u32>(STATE) > STATE_SHUT_DOWN) return PROBLEM_STATE;
-  if (maxPages > 65535 || <u32>memory.size() > maxPages) return PROBLEM_PAGES;
+  if (maxPages > 65535 || <u32>memory.size() > maxPages ||
+      (expectedMaxPages != 0 && maxPages != expectedMaxPages)) return PROBLEM_PAGES; // I7
+  if (expectedMaxPages != 0 && maxsize != expectedMaxsize) return PROBLEM_MAXSIZE; // I7
   if (top < HEAP_START || <u64>top > memoryBytes()) return PROBLEM_HEAP_TOP;
   if (cap < FRAME_ALIGN || popcnt<u32>(cap) != 1 || ring < HEAP_START + BLOCK_HEADER ||
       <u64>ring + <u64>cap > <u64>top || load<u32>(ring - BLOCK_HEADER) != ctz<u32>(cap) ||
-      load<u32>(ring - BLOCK_HEADER + 4) != BLOCK_USED) return PROBLEM_RING;
+      load<u32>(ring - BLOCK_HEADER + 4) != BLOCK_RING) return PROBLEM_RING;
   if (head >= cap || (head & 7) != 0) return PROBLEM_HEAD;
   if (used > cap || (used & 7) != 0) return PROBLEM_USED;
   if (<u64>count * <u64>FRAME_HEADER > <u64>used || (count == 0) != (used == 0) ||
@@ -213,14 +250,16 @@ export function problem(): i32 {
   return 0;
 }
 
-/** True when `block` is a used heap block of at least `size` bytes (a handle's scratch). */
+/** The size of `block` when it is a used heap block of at least `size` bytes (a handle's
+ * scratch), else 0. The class is loaded once: the size returned is the size checked. */
 // @ts-ignore: decorator
-@inline function scratchHolds(block: u32, size: u64): bool {
+@inline function scratchRoom(block: u32, size: u64): u64 {
   syncMemorySize(max<u64>(<u64>atomic.load<u32>(HEAP_TOP), <u64>block + size));
-  if (block < HEAP_START + BLOCK_HEADER || <u64>block > memoryBytes()) return false;
+  if (block < HEAP_START + BLOCK_HEADER || <u64>block > memoryBytes()) return 0;
   const klass = load<u32>(block - BLOCK_HEADER);
-  return isBlockPtr(block, klass) && load<u32>(block - BLOCK_HEADER + 4) == BLOCK_USED &&
-    (<u64>1 << klass) >= size;
+  if (!isBlockPtr(block, klass) || load<u32>(block - BLOCK_HEADER + 4) != BLOCK_USED) return 0;
+  const room = <u64>1 << klass;
+  return room >= size ? room : 0;
 }
 
 // ---- Ring copies (at most two bulk copies each: no loop) --------------------------------
@@ -246,13 +285,14 @@ export function problem(): i32 {
   if (atomic.load<i32>(waiters) != 0) atomic.notify(epoch, -1);
 }
 
-/** Moves the ring to a block large enough for `size` more bytes. Lock held. */
+/** Moves the ring to a block large enough for `size` more bytes. Lock held, header
+ * checked. */
 // @ts-ignore: decorator
 @inline function growRing(size: u64): i32 {
-  const ring = load<u32>(RING);
-  const cap = load<u32>(RING_CAP);
-  const head = load<u32>(HEAD);
-  const used = load<u32>(USED);
+  const ring = ringAt;
+  const cap = ringCap;
+  const head = ringHead;
+  const used = ringUsed;
   const limit = maxRingCap();
   const want = <u64>used + size;
   if (want > limit) return FULL;
@@ -260,11 +300,17 @@ export function problem(): i32 {
   if (target < (<u64>cap << 1)) target = min<u64>(<u64>cap << 1, limit);
   const block = alloc(target);
   if (block == 0) return lastAllocStatus() == ALLOC_CORRUPTED ? corrupted(PROBLEM_FREE_LIST) : FULL;
+  const blockCap = <u32>1 << lastAllocClass(); // >= target: alloc() checked this class
   copyOut(block, ring, cap, head, used); // the records, oldest first, from offset 0
+  store<u32>(block - BLOCK_HEADER + 4, BLOCK_RING); // keeps I2
+  store<u32>(ring - BLOCK_HEADER + 4, BLOCK_USED); // what free() takes back
   free(ring);
   atomic.store<u32>(RING, block);
-  atomic.store<u32>(RING_CAP, <u32>blockSize(block));
+  atomic.store<u32>(RING_CAP, blockCap);
   atomic.store<u32>(HEAD, 0);
+  ringAt = block;
+  ringCap = blockCap;
+  ringHead = 0;
   atomic.add<u32>(RING_GEN, 1); // keeps I5: a walk over the old ring is now stale
   return OK;
 }
@@ -277,11 +323,14 @@ export function init(maxsize: u32, maxPages: u32, codecTag: u32): i32 {
   if (load<u32>(MAGIC) != 0 || maxPages == 0 || maxPages > 65535) return CORRUPTED;
   store<u32>(MAXSIZE, maxsize);
   store<u32>(MAX_PAGES, maxPages);
+  expectedMaxsize = maxsize; // keeps I7
+  expectedMaxPages = maxPages;
   store<u32>(HEAP_TOP, HEAP_START);
   store<u32>(STATE, STATE_OPEN);
   const ringClass = min<u32>(INITIAL_RING_CLASS, <u32>ctz<u64>(maxRingCap()));
   const ring = alloc(<u64>1 << ringClass);
   if (ring == 0) return NO_MEMORY;
+  store<u32>(ring - BLOCK_HEADER + 4, BLOCK_RING); // keeps I2
   store<u32>(RING, ring);
   store<u32>(RING_CAP, <u32>blockSize(ring));
   store<u32>(CODEC_TAG, codecTag);
@@ -296,6 +345,18 @@ export function check(codecTag: u32): i32 {
   if (atomic.load<u32>(VERSION) != LAYOUT_VERSION) return BAD_VERSION;
   if (atomic.load<u32>(CODEC_TAG) != codecTag) return BAD_CODEC;
   return OK;
+}
+
+/** Gives this thread's instance the write-once words as the queue was created with them
+ * (I7): an instance over an existing queue calls it before any other operation. */
+export function expectLimits(maxsize: u32, maxPages: u32): void {
+  expectedMaxsize = maxsize;
+  expectedMaxPages = maxPages;
+}
+
+/** The memory ceiling in pages given at creation. */
+export function maxPages(): u32 {
+  return load<u32>(MAX_PAGES);
 }
 
 /** The largest payload put() can ever accept under this queue's memory ceiling. */
@@ -334,8 +395,8 @@ export function scratchStatus(): i32 {
 
 /** The usable size of a scratch block returned by allocScratch(). */
 export function scratchCapacity(block: u32): f64 {
-  if (!scratchHolds(block, 0)) return -1;
-  return <f64>blockSize(block);
+  const room = scratchRoom(block, 0);
+  return room != 0 ? <f64>room : -1;
 }
 
 /** Gives a handle's scratch block back to the heap. */
@@ -351,7 +412,7 @@ export function freeScratch(block: u32): i32 {
 /** Puts the `len` payload bytes at scratch + FRAME_HEADER as one record. */
 export function put(scratch: u32, len: u32): i32 {
   const size = frameSize(len);
-  if (!scratchHolds(scratch, size)) return corrupted(PROBLEM_SCRATCH);
+  if (scratchRoom(scratch, size) == 0) return corrupted(PROBLEM_SCRATCH);
   store<u32>(scratch, len); // frame it in our own scratch, before taking the lock
   store<u32>(scratch + 4, ~len);
   const lock = acquire();
@@ -365,7 +426,7 @@ export function put(scratch: u32, len: u32): i32 {
  * none. The frames are checked before the lock is taken. */
 export function putBatch(scratch: u32, bytes: u32, n: u32): i32 {
   if (n == 0) return OK;
-  if (!scratchHolds(scratch, <u64>bytes)) return corrupted(PROBLEM_SCRATCH);
+  if (scratchRoom(scratch, <u64>bytes) == 0) return corrupted(PROBLEM_SCRATCH);
   let at: u64 = 0;
   for (let i: u32 = 0; i < n; i++) { // no lock held yet: this loop may be interrupted
     if (at + FRAME_HEADER > <u64>bytes) return corrupted(PROBLEM_BATCH);
@@ -389,16 +450,16 @@ export function putBatch(scratch: u32, bytes: u32, n: u32): i32 {
   const limit = load<u32>(MAXSIZE);
   if (limit != 0 && n > limit) return TOO_MANY;
   if (size > maxRingCap()) return TOO_BIG;
-  const count = load<u32>(COUNT);
+  const count = ringCount;
   if (limit != 0 && <u64>count + <u64>n > <u64>limit) return FULL; // keeps I4
-  if (<u64>load<u32>(RING_CAP) - <u64>load<u32>(USED) < size) {
+  if (<u64>ringCap - <u64>ringUsed < size) {
     const grown = growRing(size);
     if (grown != OK) return grown;
   }
-  const ring = load<u32>(RING);
-  const cap = load<u32>(RING_CAP);
-  const used = load<u32>(USED);
-  copyIn(ring, cap, (load<u32>(HEAD) + used) & (cap - 1), src, <u32>size);
+  const ring = ringAt;
+  const cap = ringCap;
+  const used = ringUsed;
+  copyIn(ring, cap, (ringHead + used) & (cap - 1), src, <u32>size);
   atomic.store<u32>(USED, used + <u32>size); // keeps I3 with COUNT below, both under the lock
   atomic.store<u32>(COUNT, count + n);
   store<u64>(UNFINISHED, load<u64>(UNFINISHED) + <u64>n);
@@ -417,8 +478,8 @@ export function putBatch(scratch: u32, bytes: u32, n: u32): i32 {
  * attempt takes the oldest record alone, read under the lock.
  */
 export function take(scratch: u32, max: u32): i32 {
-  if (max == 0 || !scratchHolds(scratch, 0)) return corrupted(PROBLEM_SCRATCH);
-  const room = blockSize(scratch);
+  const room = scratchRoom(scratch, 0);
+  if (max == 0 || room == 0) return corrupted(PROBLEM_SCRATCH);
   let status = RETRY;
   for (let attempt = 1; status == RETRY; attempt++) { // each pass releases the lock first
     let walked: u32 = 0;
@@ -459,12 +520,12 @@ export function take(scratch: u32, max: u32): i32 {
 ): i32 {
   const broken = headerProblem();
   if (broken != 0) return corrupted(broken);
-  const count = load<u32>(COUNT);
+  const count = ringCount;
   if (count == 0) return load<u32>(STATE) == STATE_SHUT_DOWN ? SHUT_DOWN : EMPTY;
-  const ring = load<u32>(RING);
-  const cap = load<u32>(RING_CAP);
-  const head = load<u32>(HEAD);
-  const used = load<u32>(USED);
+  const ring = ringAt;
+  const cap = ringCap;
+  const head = ringHead;
+  const used = ringUsed;
   const taken = load<u64>(TAKEN);
   let n = walked;
   let bytes = walkedBytes;
@@ -518,11 +579,11 @@ export function shutdown(immediate: bool): i32 {
   if (broken != 0) { release(); return corrupted(broken); }
   atomic.store<u32>(STATE, STATE_SHUT_DOWN);
   if (immediate) {
-    const count = load<u32>(COUNT);
+    const count = ringCount;
     const unfinished = load<u64>(UNFINISHED);
     atomic.store<u64>(TAKEN, load<u64>(TAKEN) + <u64>count); // keeps I5
     // Discard by moving HEAD to the tail: on an empty ring HEAD stays put (I5).
-    atomic.store<u32>(HEAD, (load<u32>(HEAD) + load<u32>(USED)) & (load<u32>(RING_CAP) - 1));
+    atomic.store<u32>(HEAD, (ringHead + ringUsed) & (ringCap - 1));
     atomic.store<u32>(USED, 0);
     atomic.store<u32>(COUNT, 0);
     store<u64>(UNFINISHED, unfinished - min<u64>(unfinished, <u64>count));
@@ -542,7 +603,7 @@ export function qsize(): i32 {
   const lock = acquire();
   if (lock != OK) return lock;
   const broken = headerProblem();
-  const status = broken == 0 ? <i32>load<u32>(COUNT) : corrupted(broken);
+  const status = broken == 0 ? <i32>ringCount : corrupted(broken);
   release();
   return status;
 }

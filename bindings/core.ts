@@ -12,8 +12,10 @@ import { Corrupted, messages } from "./errors.ts";
 interface CoreExports {
   init(maxsize: number, maxPages: number, codecTag: number): number;
   check(codecTag: number): number;
+  expectLimits(maxsize: number, maxPages: number): void;
   maxItemBytes(): number;
   maxsize(): number;
+  maxPages(): number;
   memoryPages(): number;
   allocScratch(size: number): number;
   scratchStatus(): number;
@@ -38,7 +40,7 @@ const STATUS_NAMES = [
 ] as const;
 const PROBLEM_NAMES = [
   "LOCK", "MAGIC", "VERSION", "STATE", "PAGES", "HEAP_TOP", "RING", "HEAD", "USED", "COUNT",
-  "FREE_LIST", "FRAME", "SCRATCH", "BATCH",
+  "FREE_LIST", "FRAME", "SCRATCH", "BATCH", "MAXSIZE",
 ] as const;
 const WORD_NAMES = [
   "LOCK", "PUT_EPOCH", "GET_EPOCH", "DONE_EPOCH", "GET_WAITERS", "PUT_WAITERS",
@@ -76,6 +78,7 @@ export class Core {
   #memory: WebAssembly.Memory;
   #module: WebAssembly.Module;
   #u8: Uint8Array;
+  #limits: [maxsize: number, maxPages: number] | undefined;
 
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory) {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
@@ -118,6 +121,16 @@ export class Core {
   }
 
   /**
+   * Tells this thread's instance the queue's write-once words (item limit, memory ceiling)
+   * as they are now, right after init() or check(), so that the core notices if they change
+   * later (I7 of queue.ts). A replacement instance (refreshMemory) is told the same values.
+   */
+  rememberLimits(): void {
+    this.#limits = [this.fn.maxsize(), this.fn.maxPages()];
+    this.fn.expectLimits(...this.#limits);
+  }
+
+  /**
    * Brings this thread's view of the memory size up to date, after the core answered
    * CORRUPTED (which it also does when the heap reaches past the size its instance sees).
    * `grow(0)` from JavaScript refreshes the view in V8; in Bun a worker's instance was seen
@@ -132,6 +145,7 @@ export class Core {
     const pages = this.#memory.buffer.byteLength / 65536;
     if (this.fn.memoryPages() < pages) {
       this.fn = new WebAssembly.Instance(this.#module, { env: { memory: this.#memory } }).exports as unknown as CoreExports;
+      if (this.#limits) this.fn.expectLimits(...this.#limits);
     }
     return this.fn.memoryPages() !== before;
   }

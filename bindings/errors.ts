@@ -77,9 +77,9 @@ export const problems = {
   MAGIC: "the magic number is gone",
   VERSION: "the layout version word changed",
   STATE: "the shutdown state word is out of range",
-  PAGES: "the memory ceiling word is out of range",
+  PAGES: "the memory ceiling word is out of range or changed",
   HEAP_TOP: "the heap's end lies outside the memory",
-  RING: "the ring's address or capacity is out of range",
+  RING: "the ring's address or capacity is out of range or names another block",
   HEAD: "the ring's head offset is out of range",
   USED: "the ring's byte count is out of range",
   COUNT: "the item count disagrees with the ring's bytes or maxsize",
@@ -87,6 +87,7 @@ export const problems = {
   FRAME: "the oldest record's framing is damaged",
   SCRATCH: "this handle's scratch block is damaged",
   BATCH: "a batch's framing is damaged",
+  MAXSIZE: "the item limit word changed",
 } as const;
 
 export const messages = {

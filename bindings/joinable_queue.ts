@@ -110,6 +110,9 @@ function checkHandle(method: string, handle: unknown): QueueHandle {
  * - A worker terminated at any moment never leaves the queue locked or corrupted; only
  *   the item it had already taken is lost to it (its task stays unfinished).
  * - Bad input gets a clear error and changes nothing.
+ * - Shared memory a buggy thread scribbled over makes calls throw Corrupted (or the
+ *   codec's decode error, for damage inside a payload); no call hangs, traps or returns
+ *   bytes from outside the queue's storage.
  *
  * Timeouts are in milliseconds. `qsize()`, `empty()`, `full()` and `unfinishedTasks` are
  * snapshots: other threads may change the answer before the caller looks at it.
@@ -168,6 +171,7 @@ export class JoinableQueue<T = unknown> {
         throw mismatch(method, "handle.codec", "the codec of the queue in handle.memory",
           `"${handle.codec}", which that queue was not made with (a forged handle, or parts of two queues' handles)`);
       }
+      core.rememberLimits();
       this.#handle = handle;
       this.#codec = codec as QueueCodec<T>;
       this.maxsize = core.fn.maxsize() >>> 0;
@@ -192,6 +196,7 @@ export class JoinableQueue<T = unknown> {
       core = new Core(module, memory);
       const status = core.fn.init(maxsize, maxPages, codecTag(this.#codec.name));
       if (status !== core.status.OK) throw this.#error(core, method, status);
+      core.rememberLimits();
       this.maxsize = maxsize;
       this.#handle = {
         kind: "joinable-queue", version: core.layoutVersion, memory, module,
@@ -636,22 +641,31 @@ export class JoinableQueue<T = unknown> {
     return () => {
       for (;;) {
         const n = unlocked(core, method, () => core.fn.take(this.#scratch, max));
-        if (n > 0) return this.#decode(core, n);
+        if (n > 0) return this.#decode(core, method, n);
         if (n === core.status.EMPTY) return AGAIN;
         if (n !== core.status.NEED_SCRATCH) throw this.#error(core, method, n);
-        this.#ensureScratch(core, method, core.fn.needed(), 0);
+        const needed = core.fn.needed();
+        // The core sizes the scratch by its block header. Asking for room this handle
+        // already has means that header was scribbled over: a larger scratch would be
+        // judged the same way, and this loop would never end.
+        if (needed <= this.#scratchCap) throw new Corrupted(messages.corrupted(method, problems.SCRATCH));
+        this.#ensureScratch(core, method, needed, 0);
       }
     };
   }
 
-  #decode(core: Core, n: number): T[] {
+  #decode(core: Core, method: string, n: number): T[] {
     const base = this.#scratch;
-    const u8 = core.bytesTo(base + core.fn.takenBytes());
+    const end = base + core.fn.takenBytes();
+    const u8 = core.bytesTo(end);
     const codec = this.#codec;
     const items = new Array<T>(n);
     let at = base;
     for (let i = 0; i < n; i++) {
       const len = readU32(u8, at);
+      // The core checked these frames as it copied them here, but the scratch is shared
+      // memory: a length scribbled since then must not reach past what was taken.
+      if (at + core.frameSize(len) > end) throw new Corrupted(messages.corrupted(method, problems.SCRATCH));
       const view = u8.subarray(at + core.frameHeader, at + core.frameHeader + len);
       items[i] = codec.decode(codec.decodesShared ? view : view.slice());
       at += core.frameSize(len);

@@ -1033,7 +1033,8 @@ let u16scratch = new Uint16Array(256);
  * Deserializes bytes produced by `encodeStructured`.
  *
  * @throws Error "structured codec: malformed data at byte N" for malformed
- *   input; never loops forever and never allocates more than the input can
+ *   input (a damaged payload), including input nested deeper than the stack
+ *   allows; never loops forever and never allocates more than the input can
  *   justify.
  */
 export function decodeStructured(bytes: Uint8Array): unknown {
@@ -1057,6 +1058,12 @@ export function decodeStructured(bytes: Uint8Array): unknown {
     const v = readValue();
     if (p !== end) malformed(p, "trailing bytes");
     return v;
+  } catch (e) {
+    // The decoder recurses once per nesting level, and nothing it calls throws a
+    // RangeError on its own (every length is checked against the input first): this is
+    // the stack running out, on input nested deeper than this thread's stack allows.
+    if (e instanceof RangeError) malformed(p, "nested deeper than this thread's stack allows");
+    throw e;
   } finally {
     objs.length = 0;
     src = EMPTY;

@@ -51,6 +51,14 @@ export function canBlock(i32: Int32Array): boolean {
 export const LOCK_STUCK_MS = 2000;
 
 /**
+ * The longest a waiter sleeps before it tries again (ms). While the memory is sound no
+ * wake-up is lost (queue.ts), but a thread that scribbles over a waiter count or an epoch
+ * word can make the waker skip its notify; this bounds what that costs: an answer up to a
+ * slice late, never a call that sleeps forever beside an item it could take.
+ */
+export const WAIT_SLICE_MS = 1000;
+
+/**
  * Calls a core function until it answers something other than BUSY (the lock stayed held
  * through the core's whole spin). Backs off by sleeping 50 us on the lock word where the
  * thread may block; a lock held for LOCK_STUCK_MS throws Corrupted. Every call into the
@@ -82,8 +90,9 @@ export function unlocked(core: Core, method: string, call: () => number): number
 }
 
 /**
- * Tries `attempt` until it answers, waiting on `words` between tries, until `deadline`
- * (from deadlineOf). Returns AGAIN when the deadline passed; one last try is made after it.
+ * Tries `attempt` until it answers, waiting on `words` between tries (at most
+ * WAIT_SLICE_MS at a time), until `deadline` (from deadlineOf). Returns AGAIN when the
+ * deadline passed; one last try is made after it.
  */
 export function waitSync<R>(
   i32: Int32Array, words: WaitWords, deadline: number, attempt: Attempt<R>,
@@ -98,7 +107,7 @@ export function waitSync<R>(
       if (result !== AGAIN) return result;
       const remaining = deadline - now();
       if (remaining <= 0) return AGAIN;
-      Atomics.wait(i32, words.epoch, epoch, remaining === Infinity ? undefined : remaining);
+      Atomics.wait(i32, words.epoch, epoch, Math.min(remaining, WAIT_SLICE_MS));
     } finally {
       Atomics.sub(i32, words.waiters, 1);
     }
@@ -204,7 +213,7 @@ export async function waitAsync<R>(
       if (result !== AGAIN) return result;
       const remaining = deadline - now();
       if (remaining <= 0) return AGAIN;
-      const change = waitChange(i32, words.epoch, epoch, remaining);
+      const change = waitChange(i32, words.epoch, epoch, Math.min(remaining, WAIT_SLICE_MS));
       try {
         await Promise.race([change.settled, call.stopped]);
       } finally {
