@@ -195,7 +195,12 @@ async function tortureQueue({ config, quota, rand, kinds, producers, consumers, 
       summary.phaseAtKill[phase] = (summary.phaseAtKill[phase] ?? 0) + 1;
       start(role);
       await Promise.race([victim.thread.exited, sleep(20)]);
-      if (fault === "lock" && k === 1) Atomics.store(shared, wordIndex("LOCK"), 1); // as if it died holding it
+      if (fault === "lock" && k === 1) {
+        // Take the lock as a thread does, and never release it, as if that thread died
+        // holding it. (A plain store of 1 would race with a live holder, whose release
+        // would then undo the fault.)
+        while (Atomics.compareExchange(shared, wordIndex("LOCK"), 0, 1) !== 0);
+      }
       // The queue answers at once: the lock is free, the header consistent (every call checks).
       const t0 = performance.now();
       try {
