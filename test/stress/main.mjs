@@ -43,7 +43,7 @@ console.log(`stress: to repeat this run: ${reproduce}`);
 const r = await runStress({ items, seed, progressMs: 5000, log: (line) => console.log(`stress: ${line}`), stallMs: 120_000 });
 const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 if (r.ok) {
-  const calls = Object.entries(r.calls).map(([name, n]) => `${name} ${n}`).join(", ");
+  const calls = Object.entries(r.calls).sort(([a], [b]) => a.localeCompare(b)).map(([name, n]) => `${name} ${n}`).join(", ");
   console.log(`stress: calls: ${calls}`);
   console.log(`stress: retried ${r.full} puts after Full, ${r.empty} gets after Empty, ${r.aborted} aborted async calls; ` +
     `the joiner's join() returned ${r.joins} times mid-run (and timed out ${r.joinTimeouts} times)`);
