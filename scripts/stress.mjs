@@ -57,5 +57,6 @@ for (const name of chosen) {
 console.log("\nSummary");
 for (const r of results) console.log(`  ${r.name.padEnd(5)} ${r.ok ? "ok  " : "FAIL"}  ${r.line.replace(/^stress (OK|FAIL): /, "")}`);
 const failed = results.filter((r) => !r.ok).length;
-console.log(failed === 0 ? `all ${results.length} runtimes OK` : `${failed} of ${results.length} runtimes FAILED`);
+const runtimesWord = results.length === 1 ? "runtime" : "runtimes";
+console.log(failed === 0 ? `${results.length} ${runtimesWord} OK` : `${failed} of ${results.length} ${runtimesWord} FAILED`);
 process.exit(failed === 0 ? 0 : 1);

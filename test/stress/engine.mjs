@@ -123,7 +123,6 @@ async function runPhase({ phase, n, seed, producers, consumers, stallMs, onStart
   const shape = QUEUES[phase % QUEUES.length];
   const maxsize = shape.bounded ? random.int(8, 256) : 0;
   const label = `${shape.codec}, ` + (shape.bounded ? `maxsize ${maxsize}` : `unbounded, maxBytes ${shape.maxBytes / MiB} MiB`);
-  const q = new JoinableQueue({ maxsize, codec: shape.codec, ...(shape.maxBytes ? { maxBytes: shape.maxBytes } : {}) });
   const counts = Array.from({ length: producers }, (_, p) => Math.floor(n / producers) + (p < n % producers ? 1 : 0));
   const shared = sharedFor(counts);
   const running = [];
@@ -133,7 +132,9 @@ async function runPhase({ phase, n, seed, producers, consumers, stallMs, onStart
   const race = (promise) => Promise.race([promise, failed]);
   let watchdog;
   onStart({ done: () => Atomics.load(shared.i32, TASKS_DONE), phase, label });
+  let q;
   try {
+    q = new JoinableQueue({ maxsize, codec: shape.codec, ...(shape.maxBytes ? { maxBytes: shape.maxBytes } : {}) });
     const args = { seed: pSeed, codec: shape.codec, counts, producers, total: n };
     let streamIndex = 1;
     const start = (role, extra) => {
@@ -196,7 +197,7 @@ async function runPhase({ phase, n, seed, producers, consumers, stallMs, onStart
   } finally {
     clearInterval(watchdog);
     await Promise.all(running.map((w) => w.terminate()));
-    q.close();
+    q?.close();
   }
 }
 

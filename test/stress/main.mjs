@@ -11,7 +11,7 @@ import { ITEMS_PER_UNIT, SIZE_DISTRIBUTION, describeRun, runStress, runtime } fr
 import { randomSeed } from "./random.mjs";
 
 /** The run's size and seed from STRESS and STRESS_SEED; throws on a malformed value. */
-export function settingsFromEnv(env) {
+function settingsFromEnv(env) {
   const scaleText = env.STRESS ?? "1";
   const scale = Number(scaleText);
   if (scaleText.trim() === "" || !Number.isFinite(scale) || scale <= 0) {
