@@ -4,9 +4,9 @@
 
 export {
   OK, EMPTY, FULL, SHUT_DOWN, BUSY, CORRUPTED, TOO_BIG, NEED_SCRATCH, NONE_UNFINISHED,
-  NO_MEMORY, TOO_MANY, BAD_MAGIC, BAD_VERSION, BAD_CODEC,
+  NO_MEMORY, TOO_MANY, BAD_MAGIC, BAD_VERSION, BAD_CODEC, STALE,
   init, check, expectLimits, maxItemBytes, maxsize, maxPages, memoryPages, allocScratch,
-  scratchStatus, scratchCapacity, freeScratch, put, putBatch, take, takenBytes, needed,
+  scratchStatus, scratchCapacity, freeScratch, put, putBatch, take, takenBytes, peek, drop,
   taskDone, shutdown, qsize, unfinishedTasks, isShutDown, problem,
   PROBLEM_LOCK, PROBLEM_MAGIC, PROBLEM_VERSION, PROBLEM_STATE, PROBLEM_PAGES, PROBLEM_HEAP_TOP,
   PROBLEM_RING, PROBLEM_HEAD, PROBLEM_USED, PROBLEM_COUNT, PROBLEM_FREE_LIST, PROBLEM_FRAME,
@@ -15,5 +15,6 @@ export {
 
 export {
   LAYOUT_VERSION, LOCK, PUT_EPOCH, GET_EPOCH, DONE_EPOCH, GET_WAITERS, PUT_WAITERS,
-  JOIN_WAITERS, FRAME_HEADER, FRAME_ALIGN,
+  JOIN_WAITERS, FRAME_HEADER, FRAME_ALIGN, NOTE_FROM, NOTE_FIRST, NOTE_RING, NOTE_SECOND,
+  NOTE_BYTES,
 } from "./layout";

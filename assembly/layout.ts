@@ -85,6 +85,22 @@ export const MAX_CLASS: u32 = 31;
 export const FRAME_HEADER: u32 = 8;
 export const FRAME_ALIGN: u32 = 8;
 
+// The note peek() leaves in the caller's scratch for a record too large to take through
+// it (queue.ts, "Records larger than the scratch"); little-endian words:
+//   0          4          8          12         16                  24         28
+//   +----------+----------+----------+----------+-------------------+----------+----------+
+//   | from     | first    | ring     | second   | TAKEN seen (u64)  | RING_GEN | len      |
+//   +----------+----------+----------+----------+-------------------+----------+----------+
+//   the payload is `first` bytes at `from`, then `second` bytes at `ring` (the ring's start)
+export const NOTE_FROM: u32 = 0;
+export const NOTE_FIRST: u32 = 4;
+export const NOTE_RING: u32 = 8;
+export const NOTE_SECOND: u32 = 12;
+export const NOTE_TAKEN: u32 = 16;
+export const NOTE_GEN: u32 = 24;
+export const NOTE_LEN: u32 = 28;
+export const NOTE_BYTES: u32 = 32;
+
 export const PAGE_BYTES: u32 = 65536;
 export const INITIAL_RING_CLASS: u32 = 14; // 16 KiB; the ring doubles from here on demand
 

@@ -79,7 +79,10 @@
 //    queue; after it, it is, whole. A put or putMany happens entirely or not at all.
 //  - a take is one core call that removes records and copies them out to the scratch under
 //    the lock; a kill after it loses those records (one, or a getMany batch) with the
-//    thread, and their tasks stay unfinished, as in Python.
+//    thread, and their tasks stay unfinished, as in Python. A record larger than the
+//    scratch is taken in two calls (see "Records larger than the scratch"): peek() notes
+//    it, the bindings copy it out without the lock, and drop() removes it only if nothing
+//    moved meanwhile; a kill before drop() takes nothing, a kill after it loses that one.
 //  - a waiting thread has raised a waiter count that stays raised: wakers then notify with
 //    no one to wake (a wasted system call, never a lost wake-up).
 //  - the thread's scratch block stays allocated (two, if it was moving to a larger one): no
@@ -89,7 +92,8 @@
 import {
   BLOCK_HEADER, BLOCK_RING, BLOCK_USED, CODEC_TAG, COUNT, DONE_EPOCH, FRAME_ALIGN, FRAME_HEADER, GET_EPOCH,
   GET_WAITERS, HEAD, HEAP_START, HEAP_TOP, INITIAL_RING_CLASS, JOIN_WAITERS, LAYOUT_VERSION,
-  LOCK, MAGIC, MAGIC_VALUE, MAX_PAGES, MAXSIZE, PUT_EPOCH, PUT_WAITERS, RING, RING_CAP,
+  LOCK, MAGIC, MAGIC_VALUE, MAX_PAGES, MAXSIZE, NOTE_BYTES, NOTE_FIRST, NOTE_FROM, NOTE_GEN,
+  NOTE_LEN, NOTE_RING, NOTE_SECOND, NOTE_TAKEN, PUT_EPOCH, PUT_WAITERS, RING, RING_CAP,
   RING_GEN, STATE, STATE_OPEN, STATE_SHUT_DOWN, TAKEN, UNFINISHED, USED, VERSION, frameSize,
 } from "./layout";
 import {
@@ -105,13 +109,14 @@ export const SHUT_DOWN: i32 = -3; // put after shutdown, or take from an empty s
 export const BUSY: i32 = -4; // the lock stayed held through the whole spin; call again
 export const CORRUPTED: i32 = -5; // the memory does not hold a valid queue
 export const TOO_BIG: i32 = -6; // the record could never fit under the memory ceiling
-export const NEED_SCRATCH: i32 = -7; // the oldest record is larger than the scratch; see needed()
+export const NEED_SCRATCH: i32 = -7; // the oldest record is larger than the scratch: peek() it
 export const NONE_UNFINISHED: i32 = -8; // taskDone() with no unfinished task
 export const NO_MEMORY: i32 = -9; // no block could be allocated under the ceiling
 export const TOO_MANY: i32 = -10; // a batch longer than maxsize
 export const BAD_MAGIC: i32 = -11; // attach: not a joinable-queue memory
 export const BAD_VERSION: i32 = -12; // attach: another layout version
 export const BAD_CODEC: i32 = -13; // attach: the handle names another codec than the queue's
+export const STALE: i32 = -14; // drop(): the record peeked was taken or moved since; peek again
 
 const SPINS: i32 = 128;
 const RETRY: i32 = -100; // internal, never returned: a lock-free walk went stale
@@ -119,16 +124,10 @@ const WALK_ATTEMPTS: i32 = 3;
 
 // Per-thread results beside the status (module globals are not shared between threads).
 let outBytes: u32 = 0;
-let outNeeded: u64 = 0;
 
 /** Bytes the last successful take() copied into the scratch. */
 export function takenBytes(): u32 {
   return outBytes;
-}
-
-/** Scratch bytes the last NEED_SCRATCH answer asked for. */
-export function needed(): f64 {
-  return <f64>outNeeded;
 }
 
 // ---- The lock ---------------------------------------------------------------------------
@@ -399,12 +398,14 @@ export function scratchCapacity(block: u32): f64 {
   return room != 0 ? <f64>room : -1;
 }
 
-/** Gives a handle's scratch block back to the heap. */
+/** Gives a handle's scratch block back to the heap, and wakes the putters: one may be
+ * waiting for memory for its own scratch (the bindings wait for it as for room). */
 export function freeScratch(block: u32): i32 {
   const lock = acquire();
   if (lock != OK) return lock;
   const broken = headerProblem();
   const freed = broken == 0 && free(block);
+  if (freed) announce(GET_EPOCH, PUT_WAITERS); // keeps I6
   release();
   return freed ? OK : corrupted(broken != 0 ? broken : PROBLEM_SCRATCH);
 }
@@ -536,7 +537,7 @@ export function take(scratch: u32, max: u32): i32 {
     if (load<u32>(ring + head + 4) != ~len) return corrupted(PROBLEM_FRAME); // I3 broken
     bytes = frameSize(len);
     if (bytes > <u64>used) return corrupted(PROBLEM_FRAME);
-    if (bytes > room) { outNeeded = bytes; return NEED_SCRATCH; }
+    if (bytes > room) return NEED_SCRATCH;
     n = 1;
   }
   copyOut(scratch, ring, cap, head, <u32>bytes);
@@ -547,6 +548,102 @@ export function take(scratch: u32, max: u32): i32 {
   announce(GET_EPOCH, PUT_WAITERS); // keeps I6
   outBytes = <u32>bytes;
   return <i32>n;
+}
+
+// ---- Records larger than the scratch ----------------------------------------------------
+//
+// A consumer must be able to take the oldest record whatever the heap holds. A scratch
+// block large enough for it may not be there to allocate: other handles' scratch blocks
+// may hold the rest of MAX_PAGES, for instance those of producers waiting for room in the
+// ring, and waiting for one of them would wait forever, as they wait for this consumer.
+// So a record larger than the caller's scratch is read straight out of the ring: peek()
+// notes, under the lock, where the oldest record lies and the TAKEN and RING_GEN it saw;
+// the caller copies the bytes out without the lock; drop() then takes the record, under
+// the lock, only if TAKEN and RING_GEN are still what peek() saw (I5): then no thread took,
+// discarded or moved a record in between, and producers write only past HEAD + USED, so
+// the bytes the caller copied were that record's, whole. Otherwise drop() answers STALE
+// and changes nothing. A kill between the two calls takes nothing.
+
+/** Notes the oldest record in the caller's scratch (layout.ts draws the note) and returns
+ * its payload length, or EMPTY, SHUT_DOWN, BUSY or CORRUPTED. */
+export function peek(scratch: u32): i32 {
+  if (scratchRoom(scratch, NOTE_BYTES) == 0) return corrupted(PROBLEM_SCRATCH);
+  const lock = acquire();
+  if (lock != OK) return lock;
+  const status = peekLocked(scratch);
+  release();
+  return status;
+}
+
+// @ts-ignore: decorator
+@inline function peekLocked(scratch: u32): i32 {
+  const broken = headerProblem();
+  if (broken != 0) return corrupted(broken);
+  if (ringCount == 0) return load<u32>(STATE) == STATE_SHUT_DOWN ? SHUT_DOWN : EMPTY;
+  const ring = ringAt; // the checked values (see "Scribbled memory")
+  const cap = ringCap;
+  const head = ringHead;
+  const len = load<u32>(ring + head);
+  if (load<u32>(ring + head + 4) != ~len) return corrupted(PROBLEM_FRAME); // I3 broken
+  if (frameSize(len) > <u64>ringUsed) return corrupted(PROBLEM_FRAME);
+  const from = (head + FRAME_HEADER) & (cap - 1); // a frame's header never straddles the end
+  const first = min<u32>(len, cap - from);
+  store<u32>(scratch + NOTE_FROM, ring + from);
+  store<u32>(scratch + NOTE_FIRST, first);
+  store<u32>(scratch + NOTE_RING, ring);
+  store<u32>(scratch + NOTE_SECOND, len - first);
+  store<u64>(scratch + NOTE_TAKEN, load<u64>(TAKEN));
+  store<u32>(scratch + NOTE_GEN, load<u32>(RING_GEN));
+  store<u32>(scratch + NOTE_LEN, len);
+  return <i32>len; // a frame fits in the ring, and the ring in 2^31 bytes (maxRingCap)
+}
+
+/** Takes the record the last peek() on this scratch noted, if it is still the oldest:
+ * answers 1, or STALE (nothing changed), BUSY or CORRUPTED. The caller passes the places it
+ * copied the record from (the note's from, first, ring and second, as it read them): they are
+ * checked against the record under the lock, so a note written over between peek() and
+ * the copy cannot pass off bytes from elsewhere as the record. */
+export function drop(scratch: u32, from: u32, first: u32, ring: u32, second: u32): i32 {
+  if (scratchRoom(scratch, NOTE_BYTES) == 0) return corrupted(PROBLEM_SCRATCH);
+  const taken0 = load<u64>(scratch + NOTE_TAKEN);
+  const gen0 = load<u32>(scratch + NOTE_GEN);
+  const len0 = load<u32>(scratch + NOTE_LEN);
+  const lock = acquire();
+  if (lock != OK) return lock;
+  const status = dropLocked(taken0, gen0, len0, from, first, ring, second);
+  release();
+  return status;
+}
+
+// @ts-ignore: decorator
+@inline function dropLocked(
+  taken0: u64, gen0: u32, len0: u32, from: u32, first: u32, copiedRing: u32, second: u32,
+): i32 {
+  const broken = headerProblem();
+  if (broken != 0) return corrupted(broken);
+  const taken = load<u64>(TAKEN);
+  const count = ringCount; // the checked values (see "Scribbled memory")
+  if (taken != taken0 || load<u32>(RING_GEN) != gen0 || count == 0) return STALE; // I5
+  const ring = ringAt;
+  const cap = ringCap;
+  const head = ringHead;
+  const used = ringUsed;
+  const len = load<u32>(ring + head);
+  if (load<u32>(ring + head + 4) != ~len) return corrupted(PROBLEM_FRAME);
+  if (len != len0) return corrupted(PROBLEM_SCRATCH); // the note was written over
+  const at = (head + FRAME_HEADER) & (cap - 1);
+  const firstPart = min<u32>(len, cap - at);
+  if (from != ring + at || first != firstPart || copiedRing != ring || second != len - firstPart) {
+    return corrupted(PROBLEM_SCRATCH); // the caller did not copy this record
+  }
+  const bytes = frameSize(len);
+  if (bytes > <u64>used) return corrupted(PROBLEM_FRAME);
+  atomic.store<u32>(HEAD, (head + <u32>bytes) & (cap - 1));
+  atomic.store<u32>(USED, used - <u32>bytes);
+  atomic.store<u32>(COUNT, count - 1);
+  atomic.store<u64>(TAKEN, taken + 1); // keeps I5
+  announce(GET_EPOCH, PUT_WAITERS); // keeps I6
+  return 1;
 }
 
 /** Marks one task done; at zero, wakes the joiners. */

@@ -25,7 +25,8 @@ interface CoreExports {
   putBatch(scratch: number, bytes: number, n: number): number;
   take(scratch: number, max: number): number;
   takenBytes(): number;
-  needed(): number;
+  peek(scratch: number): number;
+  drop(scratch: number, from: number, first: number, ring: number, second: number): number;
   taskDone(): number;
   shutdown(immediate: number): number;
   qsize(): number;
@@ -36,7 +37,7 @@ interface CoreExports {
 
 const STATUS_NAMES = [
   "OK", "EMPTY", "FULL", "SHUT_DOWN", "BUSY", "CORRUPTED", "TOO_BIG", "NEED_SCRATCH",
-  "NONE_UNFINISHED", "NO_MEMORY", "TOO_MANY", "BAD_MAGIC", "BAD_VERSION", "BAD_CODEC",
+  "NONE_UNFINISHED", "NO_MEMORY", "TOO_MANY", "BAD_MAGIC", "BAD_VERSION", "BAD_CODEC", "STALE",
 ] as const;
 const PROBLEM_NAMES = [
   "LOCK", "MAGIC", "VERSION", "STATE", "PAGES", "HEAP_TOP", "RING", "HEAD", "USED", "COUNT",
@@ -64,10 +65,20 @@ function globalValue(instance: WebAssembly.Instance, name: string): number {
   return Number(g.value);
 }
 
+/** Byte offsets in the note peek() leaves in a scratch area (assembly/layout.ts). */
+export interface Note {
+  readonly from: number;
+  readonly first: number;
+  readonly ring: number;
+  readonly second: number;
+  readonly bytes: number;
+}
+
 export class Core {
   fn: CoreExports;
   readonly status: Status;
   readonly words: Words;
+  readonly note: Note;
   readonly frameHeader: number;
   readonly frameAlign: number;
   readonly layoutVersion: number;
@@ -90,6 +101,11 @@ export class Core {
     const words = {} as Words;
     for (const name of WORD_NAMES) words[name] = globalValue(instance, name) >>> 2;
     this.words = words;
+    this.note = {
+      from: globalValue(instance, "NOTE_FROM"), first: globalValue(instance, "NOTE_FIRST"),
+      ring: globalValue(instance, "NOTE_RING"), second: globalValue(instance, "NOTE_SECOND"),
+      bytes: globalValue(instance, "NOTE_BYTES"),
+    };
     this.frameHeader = globalValue(instance, "FRAME_HEADER");
     this.frameAlign = globalValue(instance, "FRAME_ALIGN");
     this.layoutVersion = globalValue(instance, "LAYOUT_VERSION");

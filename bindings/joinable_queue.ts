@@ -64,6 +64,9 @@ const PAGE = 65536;
 const DEFAULT_SCRATCH = 16384;
 const KEEP_SCRATCH_MAX = 1 << 20; // larger scratch areas go back to the heap after the call
 
+/** #takeLarge's answer when another thread took or moved the record it was reading. */
+const STALE: unique symbol = Symbol("stale");
+
 function isDataCloneError(e: unknown): boolean {
   return e instanceof Error && e.name === "DataCloneError";
 }
@@ -281,8 +284,12 @@ export class JoinableQueue<T = unknown> {
     if (block) this.#mayBlock(core, method, "putAsync()");
     const bytes = this.#encode(core, method, item);
     const attempt = () => this.#tryPut(core, method, bytes);
-    const result = block ? waitSync(core.i32, this.#space, deadlineOf(timeout), attempt) : attempt();
-    this.#trimScratch(core);
+    let result;
+    try {
+      result = block ? waitSync(core.i32, this.#space, deadlineOf(timeout), attempt) : attempt();
+    } finally {
+      this.#trimAfterPut(core);
+    }
     if (result === AGAIN) throw new Full(messages.full(method, block ? timeout : undefined));
   }
 
@@ -331,8 +338,12 @@ export class JoinableQueue<T = unknown> {
     if (block) this.#mayBlock(core, method, "putAsync()");
     const frames = this.#encodeBatch(core, method, list);
     const attempt = () => this.#tryPutBatch(core, method, frames, list.length);
-    const result = block ? waitSync(core.i32, this.#space, deadlineOf(timeout), attempt) : attempt();
-    this.#trimScratch(core);
+    let result;
+    try {
+      result = block ? waitSync(core.i32, this.#space, deadlineOf(timeout), attempt) : attempt();
+    } finally {
+      this.#trimAfterPut(core);
+    }
     if (result === AGAIN) throw new Full(messages.full(method, block ? timeout : undefined));
   }
 
@@ -391,9 +402,13 @@ export class JoinableQueue<T = unknown> {
     const { timeout, signal } = asyncOptions(method, options);
     throwIfAborted(signal);
     const bytes = this.#encode(core, method, item).slice(); // ours while we wait
-    const result = await this.#waitAsync(core, this.#space, timeout, signal,
-      () => this.#tryPut(core, method, bytes));
-    this.#trimScratch(core);
+    let result;
+    try {
+      result = await this.#waitAsync(core, this.#space, timeout, signal,
+        () => this.#tryPut(core, method, bytes));
+    } finally {
+      this.#trimAfterPut(core);
+    }
     if (result === AGAIN) throw new Full(messages.full(method, timeout));
   }
 
@@ -588,8 +603,10 @@ export class JoinableQueue<T = unknown> {
     return bytes;
   }
 
-  /** Frames every item back to back in the scratch; returns the frames' total size. */
-  #encodeBatch(core: Core, method: string, list: T[]): number {
+  /** Frames every item back to back, as putBatch() takes them from the scratch. Each
+   * item is copied as soon as it is encoded: a codec may reuse its output buffer. */
+  #encodeBatch(core: Core, method: string, list: T[]): Uint8Array {
+    let frames = new Uint8Array(DEFAULT_SCRATCH);
     let at = 0;
     for (const item of list) {
       const bytes = this.#encode(core, method, item);
@@ -597,13 +614,16 @@ export class JoinableQueue<T = unknown> {
       if (at + size > this.#maxItemBytes + core.frameHeader) {
         throw new RangeError(messages.tooBig(method, at + size, this.#maxItemBytes));
       }
-      const base = this.#ensureScratch(core, method, at + size, at);
-      const u8 = core.bytesTo(base + at + size);
-      writeFrameHeader(u8, base + at, bytes.length);
-      u8.set(bytes, base + at + core.frameHeader);
+      if (at + size > frames.length) {
+        const larger = new Uint8Array(Math.max(frames.length * 2, at + size));
+        larger.set(frames.subarray(0, at));
+        frames = larger;
+      }
+      writeFrameHeader(frames, at, bytes.length);
+      frames.set(bytes, at + core.frameHeader);
       at += size;
     }
-    return at;
+    return frames.subarray(0, at);
   }
 
   #tryPut(core: Core, method: string, bytes: Uint8Array): true | typeof AGAIN {
@@ -622,15 +642,23 @@ export class JoinableQueue<T = unknown> {
     throw this.#error(core, method, status);
   }
 
-  #tryPutBatch(core: Core, method: string, bytes: number, n: number): true | typeof AGAIN {
-    const status = unlocked(core, method, () => core.fn.putBatch(this.#scratch, bytes, n));
+  #tryPutBatch(core: Core, method: string, frames: Uint8Array, n: number): true | typeof AGAIN {
+    let scratch: number;
+    try {
+      scratch = this.#ensureScratch(core, method, frames.length, 0);
+    } catch (e) {
+      if (e instanceof RangeError) return AGAIN; // no memory for the scratch yet: wait as Full
+      throw e;
+    }
+    core.bytesTo(scratch + frames.length).set(frames, scratch);
+    const status = unlocked(core, method, () => core.fn.putBatch(scratch, frames.length, n));
     if (status === core.status.OK) return true;
     if (status === core.status.FULL) return AGAIN;
     if (status === core.status.TOO_MANY) {
       throw new RangeError(messages.batchTooLong(method, n, this.maxsize));
     }
     if (status === core.status.TOO_BIG) {
-      throw new RangeError(messages.tooBig(method, bytes, this.#maxItemBytes));
+      throw new RangeError(messages.tooBig(method, frames.length, this.#maxItemBytes));
     }
     throw this.#error(core, method, status);
   }
@@ -644,14 +672,39 @@ export class JoinableQueue<T = unknown> {
         if (n > 0) return this.#decode(core, method, n);
         if (n === core.status.EMPTY) return AGAIN;
         if (n !== core.status.NEED_SCRATCH) throw this.#error(core, method, n);
-        const needed = core.fn.needed();
-        // The core sizes the scratch by its block header. Asking for room this handle
-        // already has means that header was scribbled over: a larger scratch would be
-        // judged the same way, and this loop would never end.
-        if (needed <= this.#scratchCap) throw new Corrupted(messages.corrupted(method, problems.SCRATCH));
-        this.#ensureScratch(core, method, needed, 0);
+        const large = this.#takeLarge(core, method);
+        if (large !== STALE) return large;
       }
     };
+  }
+
+  /**
+   * Takes the oldest record when it is larger than the scratch, by reading it straight out
+   * of the ring (queue.ts, "Records larger than the scratch"): it needs no memory from the
+   * heap, which the other handles may hold (waiting for this very take).
+   * @returns the item, AGAIN when the queue is empty, or STALE when another thread took or
+   *   moved the record first (nothing was taken: try again)
+   */
+  #takeLarge(core: Core, method: string): T[] | typeof AGAIN | typeof STALE {
+    const len = unlocked(core, method, () => core.fn.peek(this.#scratch));
+    if (len === core.status.EMPTY) return AGAIN;
+    if (len < 0) throw this.#error(core, method, len);
+    const note = core.note;
+    const base = this.#scratch;
+    let u8 = core.bytesTo(base + note.bytes);
+    const from = readU32(u8, base + note.from);
+    const first = readU32(u8, base + note.first);
+    const ring = readU32(u8, base + note.ring);
+    const second = readU32(u8, base + note.second);
+    if (first + second !== len) throw new Corrupted(messages.corrupted(method, "a record's note does not add up"));
+    u8 = core.bytesTo(Math.max(from + first, ring + second));
+    const bytes = new Uint8Array(len);
+    bytes.set(u8.subarray(from, from + first));
+    bytes.set(u8.subarray(ring, ring + second), first);
+    const status = unlocked(core, method, () => core.fn.drop(this.#scratch, from, first, ring, second));
+    if (status === core.status.STALE) return STALE;
+    if (status !== 1) throw this.#error(core, method, status);
+    return [this.#codec.decode(bytes)];
   }
 
   #decode(core: Core, method: string, n: number): T[] {
@@ -693,13 +746,29 @@ export class JoinableQueue<T = unknown> {
     return block;
   }
 
+  /** After a put, however it ended (an aborted or failed wait too): a large scratch held
+   * by an idle handle could keep other putters waiting for memory indefinitely. */
+  #trimAfterPut(core: Core): void {
+    if (this.#core === core) this.#trimScratch(core); // not once closed: close() freed it
+  }
+
   /** Gives a large scratch back after a large item, so big items do not pin memory. */
+  /** It runs after the call's work is done (an item put or taken), so it must not throw:
+   * the small block is allocated before the large one is freed, and when there is no
+   * memory for it the large one is kept until the next trim. (Freeing first could leave the
+   * handle with no scratch at all, and the caller with an error for a call that succeeded.) */
   #trimScratch(core: Core): void {
     if (this.#scratchCap <= KEEP_SCRATCH_MAX) return;
-    unlocked(core, "trim", () => core.fn.freeScratch(this.#scratch));
-    this.#scratch = 0;
-    this.#scratchCap = 0;
-    this.#ensureScratch(core, "trim", DEFAULT_SCRATCH, 0);
+    let block = 0;
+    const status = unlocked(core, "trim", () => {
+      block = core.fn.allocScratch(DEFAULT_SCRATCH) >>> 0;
+      return block !== 0 ? core.status.OK : core.fn.scratchStatus();
+    });
+    if (status !== core.status.OK) return;
+    const old = this.#scratch;
+    this.#scratch = block;
+    this.#scratchCap = core.fn.scratchCapacity(block);
+    unlocked(core, "trim", () => core.fn.freeScratch(old));
   }
 
   async #waitAsync<R>(
