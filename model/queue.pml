@@ -19,11 +19,12 @@
  * the ring's indices, wrap-around and growth, not about counters agreeing with each other.
  *
  * Configuration (cpp -D; scripts/model.mjs runs the set):
- *   NITEMS    items per producer (2 producers), 1 or 2        MAXSIZE  item limit, 0 = none
+ *   NITEMS    items producer 0 puts (NITEMS + NITEMS1 <= 4)    MAXSIZE  item limit, 0 = none
  *   LIMIT     largest ring in units (the byte ceiling)         VARSIZE  records of 1 and 2 units
  *   WALK      consumer 0 calls getMany(2): the lock-free walk  JOIN_EARLY  join() from the start
+ *   NITEMS1   items producer 1 puts (default NITEMS)           NO_JOINER   nobody calls join()
  *   SHUTDOWN  1: a thread calls shutdown() at any moment; 2: shutdown(immediate = true)
- *   FINE      every step as the code takes it (implied by WALK); see "Steps" below
+ *   FINE      every step as the code takes it; see "Steps" below
  * Deliberately broken variants, each of which spin must reject: BROKEN_EPOCH_AFTER_RETRY,
  * BROKEN_UNREGISTER_BEFORE_WAIT, BROKEN_DONE_OFF_BY_ONE, BROKEN_JOIN_ON_EMPTY,
  * BROKEN_TAKEN_BEFORE_HEAD, BROKEN_SHUTDOWN_FORGETS_PUTTERS. A variant that looks broken
@@ -43,14 +44,19 @@
  *     sleepers, who are all counted).
  */
 
-#if defined(WALK) || defined(NOTIFY_BEFORE_PUBLISH)
+#ifdef NOTIFY_BEFORE_PUBLISH
 #define FINE
 #endif
 
 #define NPROD 2             /* producers */
 #ifndef NITEMS
-#define NITEMS 2            /* items each producer puts */
+#define NITEMS 2            /* items producer 0 puts */
 #endif
+#ifndef NITEMS1
+#define NITEMS1 NITEMS      /* items producer 1 puts */
+#endif
+#define NPUTS (NITEMS + NITEMS1)
+#define PUTS(p) ((p) == 0 -> NITEMS : NITEMS1)
 #define NCONS 2             /* consumers */
 #define NWAITERS 5          /* threads that may wait: producers 0-1, consumers 2-3, joiner 4 */
 #define JOINER_ID 4
@@ -67,7 +73,7 @@
 #define WALK_ATTEMPTS 3
 
 #ifdef VARSIZE
-#define SIZE(p, s) (1 + (((p) + (s)) % 2))   /* producer 0: 1, 2 units; producer 1: 2, 1 */
+#define SIZE(p, s) (2 - ((p) + (s)) % 2)   /* producer 0: 2, 1, 2; producer 1: 1, 2 */
 #else
 #define SIZE(p, s) 1
 #endif
@@ -96,7 +102,7 @@
 #define PROD(t) (((t) - 1) / NITEMS)
 #define SEQ(t) (((t) - 1) % NITEMS)
 #define BIT(t) (1 << (t))
-#define ALL ((1 << (NPROD * NITEMS + 1)) - 2)       /* BIT(1) | ... | BIT(NPROD * NITEMS) */
+#define ALL ((1 << (NPUTS + 1)) - 2)       /* BIT(1) | ... | BIT(NPUTS) */
 #define ONES(x) ((((x) >> 1) & 1) + (((x) >> 2) & 1) + (((x) >> 3) & 1) + (((x) >> 4) & 1))
 
 /* Futex words (layout.ts): getters wait on PUT_EPOCH with GET_WAITERS, putters on
@@ -188,6 +194,14 @@ inline notify_and_release(w) {
 #define ANNOUNCE_IN_STEP(w) ; notify_if_waiting(w); lock = 0
 #endif
 
+/* With WALK: the last store a walk may read, then announce() and the release. */
+#ifdef FINE
+#define LAST_STORE_AND_ANNOUNCE(w, STORE) d_step { STORE }; epoch[w]++; notify_and_release(w)
+#else
+#define LAST_STORE_AND_ANNOUNCE(w, STORE) \
+     d_step { STORE; epoch[w]++; notify_if_waiting(w); lock = 0 }
+#endif
+
 /* ---- waitSync (bindings/wait.ts) ------------------------------------------------------------
  * ATTEMPT sets r. The caller declares r, e, k and passes its waiter id ME and a label for
  * the sleeping point (an end-state label where sleeping forever is a valid ending: idle
@@ -213,15 +227,13 @@ LABEL:  d_step { sleepOn[ME] == 0 -> AFTER } \
 #endif
 
 /* The retry after registering; on success, leave the waiter count and return. */
-#ifdef FINE
-#define RETRY_OR_RETURN(w, ATTEMPT) \
+#define RETRY_STEPS(w, ATTEMPT) \
      ATTEMPT; \
      if \
      :: r != AGAIN -> waiters[w]--; break \
      :: else \
      fi
-#else
-#define RETRY_OR_RETURN(w, ATTEMPT) \
+#define RETRY_JOINED(w, ATTEMPT) \
      d_step { \
        ATTEMPT; \
        if \
@@ -233,22 +245,20 @@ LABEL:  d_step { sleepOn[ME] == 0 -> AFTER } \
      :: r != AGAIN -> break \
      :: else \
      fi
-#endif
 
 #ifdef BROKEN_EPOCH_AFTER_RETRY
 /* Broken: reads the epoch after the retry, so a change made between the two goes unseen. */
-#define READ_EPOCH_AND_RETRY(w, ATTEMPT) \
-     RETRY_OR_RETURN(w, ATTEMPT); \
+#define READ_EPOCH_AND_RETRY(w, RETRY_MACRO, ATTEMPT) \
+     RETRY_MACRO(w, ATTEMPT); \
      e = epoch[w]
 #else
-#define READ_EPOCH_AND_RETRY(w, ATTEMPT) \
+#define READ_EPOCH_AND_RETRY(w, RETRY_MACRO, ATTEMPT) \
      e = epoch[w]; \
-     RETRY_OR_RETURN(w, ATTEMPT)
+     RETRY_MACRO(w, ATTEMPT)
 #endif
 
-#ifdef FINE
 /* Step for step: try; register; read the epoch; retry; wait; leave; loop. */
-#define WAIT_SYNC(w, ATTEMPT, ME, LABEL) \
+#define WAIT_SYNC_STEPS(w, ATTEMPT, ME, LABEL) \
   do \
   :: ATTEMPT; \
      if \
@@ -256,29 +266,40 @@ LABEL:  d_step { sleepOn[ME] == 0 -> AFTER } \
      :: else \
      fi; \
      waiters[w]++; \
-     READ_EPOCH_AND_RETRY(w, ATTEMPT); \
+     READ_EPOCH_AND_RETRY(w, RETRY_STEPS, ATTEMPT); \
      LEAVE_BEFORE_SLEEP(w) \
      FUTEX_WAIT(w, ME, LABEL, e = 0); \
      LEAVE_AFTER_SLEEP(w) \
      skip \
   od
-#else
-/* The same, with leave + attempt + register as one step. */
+
+/* The same, with leave + attempt + register as one step (for attempts that are one step). */
 #define TRY_AND_REGISTER(w, ATTEMPT) \
      ATTEMPT; \
      if \
      :: r == AGAIN -> waiters[w]++ \
      :: else \
      fi
-#define WAIT_SYNC(w, ATTEMPT, ME, LABEL) \
+#define WAIT_SYNC_JOINED(w, ATTEMPT, ME, LABEL) \
   d_step { TRY_AND_REGISTER(w, ATTEMPT) }; \
   do \
   :: r != AGAIN -> break \
   :: else -> \
-     READ_EPOCH_AND_RETRY(w, ATTEMPT); \
+     READ_EPOCH_AND_RETRY(w, RETRY_JOINED, ATTEMPT); \
      LEAVE_BEFORE_SLEEP(w) \
      FUTEX_WAIT(w, ME, LABEL, LEAVE_AFTER_SLEEP(w) e = 0; TRY_AND_REGISTER(w, ATTEMPT)) \
   od
+
+#ifdef FINE
+#define WAIT_SYNC WAIT_SYNC_STEPS
+#else
+#define WAIT_SYNC WAIT_SYNC_JOINED
+#endif
+/* A take with the walk is many steps, so it is not joined with anything. */
+#ifdef WALK
+#define WAIT_SYNC_TAKE WAIT_SYNC_STEPS
+#else
+#define WAIT_SYNC_TAKE WAIT_SYNC
 #endif
 
 /* ---- put: putLocked() with growRing() --------------------------------------------------- */
@@ -408,11 +429,9 @@ inline try_put() {
         d_step { RING_GEN++; target = 0 }
      :: else
      fi;
-     d_step { copy_in() };
-     USED = USED + SIZE(p, s);
-     d_step { count_put() };
-     epoch[ITEMS]++;
-     notify_and_release(ITEMS)
+     /* copyIn and the USED store as one step: a walk reads no unit at or past the USED
+      * it read, so a fresh walk never sees the copy half done. */
+     LAST_STORE_AND_ANNOUNCE(ITEMS, copy_in(); USED = USED + SIZE(p, s); count_put())
   :: else
   fi
 #elif defined(FINE) && !defined(NOTIFY_BEFORE_PUBLISH)
@@ -479,14 +498,6 @@ inline receive() {
      nextSeq[PROD(TAG(u))]++;
      gotMask = gotMask | BIT(TAG(u));
      held++;
-#ifndef WALK
-     /* Nobody reads the ring without the lock: forget what it held (fewer states). */
-     if
-     :: KIND(u) == 2 -> mem[AT(at + 1)] = 0
-     :: else
-     fi;
-     mem[AT(at)] = 0;
-#endif
      at = at + KIND(u);
      k++
   :: else -> break
@@ -497,21 +508,33 @@ inline receive() {
   u = 0
 }
 
+/* HEAD moves past x units: what they held is the garbage a walk with a stale start may
+ * read (the model does not keep stale records: fewer states). Inside a d_step. */
+inline advance_head(x) {
+  k = 0;
+  do
+  :: k < x -> mem[AT(k)] = SCRIBBLE; k++
+  :: else -> break
+  od;
+  k = 0;
+  HEAD = (HEAD + x) & (RING_CAP - 1)
+}
+
 /* I5: nobody took, discarded or moved records since the walk read TAKEN and RING_GEN. */
 #define FRESH (TAKEN == taken0 && RING_GEN == gen0)
 
 #ifdef BROKEN_TAKEN_BEFORE_HEAD
 /* Broken: counts the take in TAKEN before moving HEAD, so a walk can read the new TAKEN
  * with the old HEAD and pass the freshness test with a stale start. */
-#define TAKE_STORES \
+#define TAKE_STORES_AND_ANNOUNCE \
      TAKEN = TAKEN + n; \
-     HEAD = (HEAD + nbytes) & (RING_CAP - 1); \
-     d_step { USED = USED - nbytes; COUNT = COUNT - n }
+     d_step { advance_head(nbytes) }; \
+     LAST_STORE_AND_ANNOUNCE(SPACE, USED = USED - nbytes; COUNT = COUNT - n)
 #else
-#define TAKE_STORES \
-     HEAD = (HEAD + nbytes) & (RING_CAP - 1); \
+#define TAKE_STORES_AND_ANNOUNCE \
+     d_step { advance_head(nbytes) }; \
      d_step { USED = USED - nbytes; COUNT = COUNT - n }; \
-     TAKEN = TAKEN + n
+     LAST_STORE_AND_ANNOUNCE(SPACE, TAKEN = TAKEN + n)
 #endif
 
 /* takeLocked(): r = n, AGAIN (EMPTY), SHUT or RETRY. */
@@ -531,6 +554,7 @@ inline take_locked() {
              u = mem[RING + HEAD];
              assert(KIND(u) == 1 || KIND(u) == 2);  /* CORRUPTED: I3 broken */
              nbytes = KIND(u);
+             assert(nbytes <= USED);                /* CORRUPTED: I3 broken */
              n = 1;
              u = 0;
              r = n
@@ -549,7 +573,7 @@ inline take_locked() {
 #ifndef WALK
     if
     :: TOOK ->
-       HEAD = (HEAD + nbytes) & (RING_CAP - 1);
+       advance_head(nbytes);
        USED = USED - nbytes;
        COUNT = COUNT - n;
        TAKEN = TAKEN + n;
@@ -563,11 +587,10 @@ inline take_locked() {
   }
 #ifdef WALK
   if
-  :: TOOK -> TAKE_STORES; epoch[SPACE]++
+  :: TOOK -> TAKE_STORES_AND_ANNOUNCE
   :: else
   fi;
-#endif
-#ifdef FINE
+#elif defined(FINE)
   if
   :: TOOK -> notify_and_release(SPACE)
   :: else
@@ -666,7 +689,7 @@ inline discard() {
 
 inline discard_stores() {
   TAKEN = TAKEN + COUNT;
-  HEAD = (HEAD + USED) & (RING_CAP - 1);
+  advance_head(USED);
   USED = 0;
   UNFINISHED = UNFINISHED - (UNFINISHED < COUNT -> UNFINISHED : COUNT);
   COUNT = 0
@@ -682,8 +705,21 @@ inline discard_stores() {
 #endif
 
 /* core.shutdown(immediate). */
+#if defined(FINE) || defined(WALK)
+#ifdef WALK
+/* The discard's stores a walk may read, one a step, in order; the rest joins the next step. */
+#define DISCARD_REST \
+     if \
+     :: immediate -> \
+        USED = 0; \
+        UNFINISHED = UNFINISHED - (UNFINISHED < COUNT -> UNFINISHED : COUNT); \
+        COUNT = 0 \
+     :: else \
+     fi;
+#else
+#define DISCARD_REST
+#endif
 inline shutdown(immediate) {
-#ifdef FINE
   d_step {
     lock == 0 -> lock = 1;
     STATE = SHUT_DOWN;
@@ -699,22 +735,32 @@ inline shutdown(immediate) {
   if
   :: immediate ->
      TAKEN = TAKEN + COUNT;
-     HEAD = (HEAD + USED) & (RING_CAP - 1);
-     d_step {
-       USED = 0;
-       UNFINISHED = UNFINISHED - (UNFINISHED < COUNT -> UNFINISHED : COUNT);
-       COUNT = 0
-     }
+     d_step { advance_head(USED) }
   :: else
   fi;
 #endif
-  epoch[ITEMS]++;
+#ifdef FINE
+  d_step { DISCARD_REST epoch[ITEMS]++ };
   BUMP_SPACE
   epoch[DONE]++;
   d_step { wake(ITEMS) };
   d_step { WAKE_SPACE skip };
   d_step { wake(DONE); lock = 0 }
 #else
+  d_step {
+    DISCARD_REST
+    epoch[ITEMS]++;
+    BUMP_SPACE
+    epoch[DONE]++;
+    wake(ITEMS);
+    WAKE_SPACE
+    wake(DONE);
+    lock = 0
+  }
+#endif
+}
+#else
+inline shutdown(immediate) {
   d_step {
     lock == 0 -> lock = 1;
     STATE = SHUT_DOWN;
@@ -730,8 +776,8 @@ inline shutdown(immediate) {
     wake(DONE);
     lock = 0
   }
-#endif
 }
+#endif
 
 /* ---- the threads ---------------------------------------------------------------------------- */
 
@@ -739,7 +785,7 @@ proctype Producer(byte p) {
   byte s, r, e, k, target;
   bit notifying;
   do
-  :: s < NITEMS ->
+  :: s < PUTS(p) ->
      WAIT_SYNC(SPACE, try_put(), p, asleep);
      if
      :: r == SHUT -> break                     /* put() throws ShutDown: stop producing */
@@ -761,7 +807,7 @@ proctype Consumer(byte c; byte m) {
   byte walked, wbytes, taken0, gen0, wring, wcap, whead, wused, hdr;
   bit notifying, bumped;
   do
-  :: WAIT_SYNC(ITEMS, try_take(), NPROD + c, CONSUMER_SLEEP);
+  :: WAIT_SYNC_TAKE(ITEMS, try_take(), NPROD + c, CONSUMER_SLEEP);
      if
      :: r == SHUT -> break                     /* get() throws ShutDown: the loop ends */
      :: else ->
@@ -791,7 +837,9 @@ proctype Closer() {
 }
 #endif
 
-/* Runs when nothing else can move: at the end of a run, or in a deadlock. */
+/* Runs when nothing else can move: at the end of a run, or in a deadlock. Lost wake-ups
+ * first: a thread asleep when it should have been woken. */
+#define ASLEEP(id) (sleepOn[id] != 0)
 proctype Monitor() {
   byte k;
   timeout ->
@@ -800,11 +848,17 @@ proctype Monitor() {
     do
     :: k < NWAITERS ->
        /* Lost wake-up: asleep on a futex word that changed since it went to sleep. */
-       assert(sleepOn[k] == 0 || epoch[sleepOn[k] - 1] == sleepVal[k]);
+       assert(!ASLEEP(k) || epoch[sleepOn[k] - 1] == sleepVal[k]);
        k++
     :: else -> break
     od;
     k = 0;
+    /* Lost wake-up: a getter asleep while items are queued or the queue is shut down. */
+    assert(!(ASLEEP(NPROD) || ASLEEP(NPROD + 1)) || (COUNT == 0 && STATE == OPEN));
+    /* Lost wake-up: a putter asleep while the queue is empty or shut down. */
+    assert(!(ASLEEP(0) || ASLEEP(1)) || (COUNT != 0 && STATE == OPEN));
+    /* Lost wake-up: join() asleep while no task is unfinished. */
+    assert(!ASLEEP(JOINER_ID) || UNFINISHED != 0);
     assert(producersDone == NPROD);            /* a producer never returned from put() */
     assert(joinerDone);                        /* join() never returned */
     assert(lock == 0);
@@ -815,7 +869,7 @@ proctype Monitor() {
 #else
     assert(COUNT == 0);                        /* items left while every consumer sleeps */
     assert(putMask == ALL && gotMask == ALL);  /* an item lost */
-    assert(doneCount == NPROD * NITEMS);
+    assert(doneCount == NPUTS);                /* a task taken and never done */
 #endif
     assert(UNFINISHED == 0)
   }
@@ -827,7 +881,11 @@ init {
     run Producer(1);
     run Consumer(0, MAX0);
     run Consumer(1, MAX1);
+#ifdef NO_JOINER
+    joinerDone = 1;
+#else
     run Joiner();
+#endif
 #ifdef SHUTDOWN
     run Closer();
 #endif
