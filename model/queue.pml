@@ -837,28 +837,35 @@ proctype Closer() {
 }
 #endif
 
-/* Runs when nothing else can move: at the end of a run, or in a deadlock. Lost wake-ups
- * first: a thread asleep when it should have been woken. */
+/* Lost wake-ups, checked in every state where the lock is free (inside a critical
+ * section a waiter may be asleep on a word just bumped, until the notify): a thread asleep
+ * when it should have been woken. The watcher is blocked, at an end label, unless one
+ * shows. */
 #define ASLEEP(id) (sleepOn[id] != 0)
+#define STALE(id) (ASLEEP(id) && epoch[sleepOn[id] - 1] != sleepVal[id])
+#define NO_STALE_SLEEPER (!STALE(0) && !STALE(1) && !STALE(2) && !STALE(3) && !STALE(4))
+#define GETTERS_OK (!(ASLEEP(NPROD) || ASLEEP(NPROD + 1)) || (COUNT == 0 && STATE == OPEN))
+#define PUTTERS_OK (!(ASLEEP(0) || ASLEEP(1)) || (COUNT != 0 && STATE == OPEN))
+#define JOINER_OK (!ASLEEP(JOINER_ID) || UNFINISHED != 0)
+proctype WakeUps() {
+end_watch:
+  atomic {
+    lock == 0 && !(NO_STALE_SLEEPER && GETTERS_OK && PUTTERS_OK && JOINER_OK) ->
+    /* Lost wake-up: asleep on a futex word that changed since it went to sleep. */
+    assert(NO_STALE_SLEEPER);
+    /* Lost wake-up: a getter asleep while items are queued or the queue is shut down. */
+    assert(GETTERS_OK);
+    /* Lost wake-up: a putter asleep while the queue is empty or shut down. */
+    assert(PUTTERS_OK);
+    /* Lost wake-up: join() asleep while no task is unfinished. */
+    assert(JOINER_OK)
+  }
+}
+
+/* Runs when nothing else can move: at the end of a run, or in a deadlock. */
 proctype Monitor() {
-  byte k;
   timeout ->
   d_step {
-    k = 0;
-    do
-    :: k < NWAITERS ->
-       /* Lost wake-up: asleep on a futex word that changed since it went to sleep. */
-       assert(!ASLEEP(k) || epoch[sleepOn[k] - 1] == sleepVal[k]);
-       k++
-    :: else -> break
-    od;
-    k = 0;
-    /* Lost wake-up: a getter asleep while items are queued or the queue is shut down. */
-    assert(!(ASLEEP(NPROD) || ASLEEP(NPROD + 1)) || (COUNT == 0 && STATE == OPEN));
-    /* Lost wake-up: a putter asleep while the queue is empty or shut down. */
-    assert(!(ASLEEP(0) || ASLEEP(1)) || (COUNT != 0 && STATE == OPEN));
-    /* Lost wake-up: join() asleep while no task is unfinished. */
-    assert(!ASLEEP(JOINER_ID) || UNFINISHED != 0);
     assert(producersDone == NPROD);            /* a producer never returned from put() */
     assert(joinerDone);                        /* join() never returned */
     assert(lock == 0);
@@ -889,6 +896,7 @@ init {
 #ifdef SHUTDOWN
     run Closer();
 #endif
+    run WakeUps();
     run Monitor()
   }
 }
