@@ -524,8 +524,9 @@ inline advance_head(x) {
 #define FRESH (TAKEN == taken0 && RING_GEN == gen0)
 
 #ifdef BROKEN_TAKEN_BEFORE_HEAD
-/* Broken: counts the take in TAKEN before moving HEAD, so a walk can read the new TAKEN
- * with the old HEAD and pass the freshness test with a stale start. */
+/* Broken: counts the take in TAKEN before moving HEAD and lowering USED, so a walk can
+ * read the new TAKEN with the HEAD or USED from before the take and still pass the
+ * freshness test under the lock. */
 #define TAKE_STORES_AND_ANNOUNCE \
      TAKEN = TAKEN + n; \
      d_step { advance_head(nbytes) }; \

@@ -191,8 +191,11 @@ const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]
 const line = (cells) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
 console.log(`\n${line(head)}`);
 for (const row of rows) console.log(line(row));
-console.log("\nWhy each broken variant was rejected (the first failed check of spin's counterexample):");
-for (const r of results.filter((r) => r.expect === "fail")) console.log(`  ${r.name}: ${r.why ?? "-"}`);
+const broken = results.filter((r) => r.expect === "fail");
+if (broken.length > 0) {
+  console.log("\nWhy each broken variant was rejected (the first failed check of spin's counterexample):");
+  for (const r of broken) console.log(`  ${r.name}: ${r.why ?? "-"}`);
+}
 const failed = results.filter((r) => !r.ok);
 for (const r of failed) console.log(`\n${r.name}: ${r.detail}`);
 console.log(`\n${results.length - failed.length} of ${results.length} checks as expected (${((Date.now() - started) / 1000).toFixed(1)} s)`);
