@@ -34,8 +34,8 @@
  * between steps. With FINE, the steps are the code's: a critical section is one step from
  * the acquire through the epoch bump (the writes before the bump are seen by nobody without
  * the lock), one for the read of the waiter count, one for the notify and the release; with
- * WALK, every store the walk reads without the lock is a step of its own, in the code's
- * order. Without FINE, two reductions shrink the state space; model/README.md argues why
+ * WALK, the stores the walk reads without the lock are steps of their own, in the code's
+ * order (model/README.md names the two it joins). Without FINE, two reductions shrink the state space; model/README.md argues why
  * neither hides a behaviour that matters, and CI checks the FINE model as well:
  *   - a critical section is one step (no waiter can act on what it sees inside one: its
  *     retry needs the lock);
