@@ -15,7 +15,7 @@
 //   +--------+--------+--------+--------+--------+--------+--------+--------+
 //   | FREE_HEAD[0..31]: first free block of each size class (128 bytes)      |  96
 //   +------------------------------------------------------------------------+
-//   |CODEC_TG| (reserved up to HEAP_START)                                   | 224
+//   |CODEC_TG| SEAL   | (reserved up to HEAP_START)                          | 224
 //   +------------------------------------------------------------------------+
 //   | heap: blocks, bump-allocated upward from HEAP_START to HEAP_TOP        | 256
 //   |   one block is the ring; the others are per-handle scratch areas       |
@@ -68,6 +68,7 @@ export const RING_GEN: u32 = 88; // bumped each time the ring moves to a larger 
 export const FREE_MAP: u32 = 92; // bit k set <=> FREE_HEAD[k] != 0
 export const FREE_HEAD: u32 = 96; // u32[32]
 export const CODEC_TAG: u32 = 224; // hash of the codec's name; written once by init
+export const SEAL: u32 = 228; // hash of the words the lock guards, as the last holder left them
 export const HEAP_START: u32 = 256;
 
 export const STATE_OPEN: u32 = 0;

@@ -29,6 +29,11 @@
 //      knows the bytes it walked are still the oldest records, unmoved (see take()).
 //   I6 An epoch word is bumped after the change it announces and before the lock is
 //      released; if its waiter count is non-zero, a notify follows, still under the lock.
+//   I8 SEAL is the hash (seal()) of the words the lock guards and of the write-once words,
+//      as the last holder of the lock left them: every locked section that found the header
+//      sound reseals on release; one that found it damaged does not, so damage that no
+//      other check can see (an UNFINISHED, TAKEN, STATE or HEAP_TOP written without the
+//      lock, even to a plausible value) is reported by every later call, never blessed.
 //   I7 MAXSIZE and MAX_PAGES equal this thread's copy of them (expectLimits()), taken when
 //      it created or attached to the queue: module globals are per thread, out of reach of
 //      a thread that scribbles over the shared memory, so damage to a write-once word
@@ -90,11 +95,11 @@
 // `npm run torture` kills hundreds of workers at these points and checks every item.
 
 import {
-  BLOCK_HEADER, BLOCK_RING, BLOCK_USED, CODEC_TAG, COUNT, DONE_EPOCH, FRAME_ALIGN, FRAME_HEADER, GET_EPOCH,
-  GET_WAITERS, HEAD, HEAP_START, HEAP_TOP, INITIAL_RING_CLASS, JOIN_WAITERS, LAYOUT_VERSION,
+  BLOCK_HEADER, BLOCK_RING, BLOCK_USED, CODEC_TAG, COUNT, DONE_EPOCH, FRAME_ALIGN, FRAME_HEADER,
+  FREE_MAP, GET_EPOCH, GET_WAITERS, HEAD, HEAP_START, HEAP_TOP, INITIAL_RING_CLASS, JOIN_WAITERS, LAYOUT_VERSION,
   LOCK, MAGIC, MAGIC_VALUE, MAX_PAGES, MAXSIZE, NOTE_BYTES, NOTE_FIRST, NOTE_FROM, NOTE_GEN,
   NOTE_LEN, NOTE_RING, NOTE_SECOND, NOTE_TAKEN, PUT_EPOCH, PUT_WAITERS, RING, RING_CAP,
-  RING_GEN, STATE, STATE_OPEN, STATE_SHUT_DOWN, TAKEN, UNFINISHED, USED, VERSION, frameSize,
+  RING_GEN, SEAL, STATE, STATE_OPEN, STATE_SHUT_DOWN, TAKEN, UNFINISHED, USED, VERSION, frameSize,
 } from "./layout";
 import {
   ALLOC_CORRUPTED, alloc, blockSize, classFor, free, isBlockPtr, lastAllocClass, lastAllocStatus,
@@ -138,6 +143,7 @@ export function takenBytes(): u32 {
     const seen = atomic.cmpxchg<u32>(LOCK, 0, 1); // acquire: the header reads below follow it
     if (seen == 0) { // leaves the loop forward: no back-edge while the lock is held
       syncMemorySize(<u64>atomic.load<u32>(HEAP_TOP));
+      sealOk = false; // until headerProblem() finds the header sound (I8)
       return OK;
     }
     if (seen > 1) return corrupted(PROBLEM_LOCK); // keeps I1
@@ -160,7 +166,37 @@ export function takenBytes(): u32 {
 
 // @ts-ignore: decorator
 @inline function release(): void {
+  if (sealOk) atomic.store<u32>(SEAL, seal()); // I8: only a section that found it sound
   atomic.store<u32>(LOCK, 0); // release: publishes every write made under the lock
+}
+
+// Whether this thread's current locked section found the header sound (I8).
+let sealOk: bool = false;
+
+/** The hash of every word I1 says only the lock holder writes (but FREE_HEAD[], which the
+ * heap checks itself), and of the write-once words. Word-wise FNV-1a: each step is a
+ * bijection of the running hash, so any change to a single word changes the seal. */
+// @ts-ignore: decorator
+@inline function seal(): u32 {
+  let h: u32 = 0x811c_9dc5;
+  h = (h ^ load<u32>(VERSION)) * 0x0100_0193;
+  h = (h ^ load<u32>(STATE)) * 0x0100_0193;
+  h = (h ^ load<u32>(MAXSIZE)) * 0x0100_0193;
+  h = (h ^ load<u32>(MAX_PAGES)) * 0x0100_0193;
+  h = (h ^ load<u32>(COUNT)) * 0x0100_0193;
+  h = (h ^ load<u32>(HEAD)) * 0x0100_0193;
+  h = (h ^ load<u32>(USED)) * 0x0100_0193;
+  h = (h ^ load<u32>(RING)) * 0x0100_0193;
+  h = (h ^ load<u32>(RING_CAP)) * 0x0100_0193;
+  h = (h ^ load<u32>(HEAP_TOP)) * 0x0100_0193;
+  h = (h ^ load<u32>(UNFINISHED)) * 0x0100_0193;
+  h = (h ^ load<u32>(UNFINISHED + 4)) * 0x0100_0193;
+  h = (h ^ load<u32>(TAKEN)) * 0x0100_0193;
+  h = (h ^ load<u32>(TAKEN + 4)) * 0x0100_0193;
+  h = (h ^ load<u32>(RING_GEN)) * 0x0100_0193;
+  h = (h ^ load<u32>(FREE_MAP)) * 0x0100_0193;
+  h = (h ^ load<u32>(CODEC_TAG)) * 0x0100_0193;
+  return h;
 }
 
 // ---- Checks -----------------------------------------------------------------------------
@@ -190,6 +226,7 @@ export const PROBLEM_FRAME: i32 = 12;
 export const PROBLEM_SCRATCH: i32 = 13;
 export const PROBLEM_BATCH: i32 = 14;
 export const PROBLEM_MAXSIZE: i32 = 15;
+export const PROBLEM_SEAL: i32 = 16;
 let lastProblem: i32 = 0;
 
 // This thread's copy of the write-once words (I7); 0 pages until init() or expectLimits().
@@ -215,10 +252,17 @@ export function problem(): i32 {
   return CORRUPTED;
 }
 
-/** 0 when I1-I4, I7 and the heap's bounds hold, else the PROBLEM_ code of the first that
- * does not. The lock is held. */
+/** 0 when I1-I4, I7, I8 and the heap's bounds hold, else the PROBLEM_ code of the first
+ * that does not. The lock is held; a locked section reseals on release only after a 0. */
 // @ts-ignore: decorator
 @inline function headerProblem(): i32 {
+  const problem = headerChecks();
+  sealOk = problem == 0;
+  return problem;
+}
+
+// @ts-ignore: decorator
+@inline function headerChecks(): i32 {
   const ring = load<u32>(RING);
   const cap = load<u32>(RING_CAP);
   const head = load<u32>(HEAD);
@@ -246,6 +290,8 @@ export function problem(): i32 {
   if (used > cap || (used & 7) != 0) return PROBLEM_USED;
   if (<u64>count * <u64>FRAME_HEADER > <u64>used || (count == 0) != (used == 0) ||
       (maxsize != 0 && count > maxsize)) return PROBLEM_COUNT;
+  // I8 last, so that the checks above name what they can; this catches what they cannot.
+  if (load<u32>(SEAL) != seal()) return PROBLEM_SEAL;
   return 0;
 }
 
@@ -334,6 +380,7 @@ export function init(maxsize: u32, maxPages: u32, codecTag: u32): i32 {
   store<u32>(RING_CAP, <u32>blockSize(ring));
   store<u32>(CODEC_TAG, codecTag);
   store<u32>(VERSION, LAYOUT_VERSION);
+  store<u32>(SEAL, seal()); // I8, over everything above
   atomic.store<u32>(MAGIC, MAGIC_VALUE); // last: a memory with MAGIC set is complete
   return OK;
 }

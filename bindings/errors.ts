@@ -88,6 +88,7 @@ export const problems = {
   SCRATCH: "this handle's scratch block is damaged",
   BATCH: "a batch's framing is damaged",
   MAXSIZE: "the item limit word changed",
+  SEAL: "a word only the lock holder may write changed without the lock (the header's seal does not match)",
 } as const;
 
 export const messages = {

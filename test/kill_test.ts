@@ -101,7 +101,7 @@ describe("the compiled core", () => {
   test("holds the lock only in regions with no call, no loop, no branch back and no return (no point where a kill can land)", () => {
     const regions = lockRegions(wat, lock);
     const names = regions.map((r: { func: string }) => r.func.replace("$assembly/queue/", "")).sort();
-    expect(names).toEqual(["allocScratch", "freeScratch", "isShutDown", "put", "putBatch", "qsize", "shutdown", "take", "taskDone", "unfinishedTasks"]);
+    expect(names).toEqual(["allocScratch", "drop", "freeScratch", "isShutDown", "peek", "put", "putBatch", "qsize", "shutdown", "take", "taskDone", "unfinishedTasks"]);
     expect(regions.flatMap((r: { func: string; problems: string[] }) => r.problems.map((p) => `${r.func}: ${p}`))).toEqual([]);
   });
 

@@ -144,22 +144,29 @@ describe("core: peek() and drop()", () => {
   function rawCore(q: JoinableQueue<Uint8Array>) {
     const exports = new WebAssembly.Instance(coreModule(), { env: { memory: q.handle.memory } }).exports;
     const fn = exports as unknown as Record<string, (...args: number[]) => number>;
-    const STALE = (exports.STALE as WebAssembly.Global).value as number;
-    return { fn, STALE };
+    const value = (name: string) => (exports[name] as WebAssembly.Global).value as number;
+    const STALE = value("STALE");
+    /** drop(), passing the places the note says, as the bindings do after their copy. */
+    const drop = (scratch: number) => {
+      const words = new Uint32Array(q.handle.memory.buffer, scratch, value("NOTE_BYTES") / 4);
+      const at = (name: string) => words[value(name) / 4];
+      return fn.drop(scratch, at("NOTE_FROM"), at("NOTE_FIRST"), at("NOTE_RING"), at("NOTE_SECOND"));
+    };
+    return { fn, STALE, drop, CORRUPTED: value("CORRUPTED") };
   }
 
   test("drop() answers STALE and takes nothing when another handle took the record after peek()", () => {
     const q = new JoinableQueue<Uint8Array>({ codec: "bytes" });
     q.put(pattern(100_000, 1));
     q.put(pattern(10, 2));
-    const { fn, STALE } = rawCore(q);
+    const { fn, STALE, drop } = rawCore(q);
     const scratch = fn.allocScratch(16384);
     expect(fn.peek(scratch)).toBe(100_000);
     expect(differs(q.get(), 100_000, 1)).toBe(""); // taken by another handle in between
-    expect(fn.drop(scratch)).toBe(STALE);
+    expect(drop(scratch)).toBe(STALE);
     expect(q.qsize()).toBe(1);
     expect(fn.peek(scratch)).toBe(10);
-    expect(fn.drop(scratch)).toBe(1);
+    expect(drop(scratch)).toBe(1);
     expect(q.qsize()).toBe(0);
     expect(q.unfinishedTasks).toBe(2); // a take leaves its task unfinished
     fn.freeScratch(scratch);
@@ -169,11 +176,11 @@ describe("core: peek() and drop()", () => {
   test("drop() answers STALE and takes nothing when the ring moved after peek()", () => {
     const q = new JoinableQueue<Uint8Array>({ codec: "bytes" });
     q.put(pattern(20_000, 1));
-    const { fn, STALE } = rawCore(q);
+    const { fn, STALE, drop } = rawCore(q);
     const scratch = fn.allocScratch(16384);
     expect(fn.peek(scratch)).toBe(20_000);
     q.put(pattern(200_000, 2)); // the ring grows: it moves to a larger block
-    expect(fn.drop(scratch)).toBe(STALE);
+    expect(drop(scratch)).toBe(STALE);
     expect(q.qsize()).toBe(2);
     expect(differs(q.get(), 20_000, 1)).toBe("");
     expect(differs(q.get(), 200_000, 2)).toBe("");
@@ -184,13 +191,28 @@ describe("core: peek() and drop()", () => {
   test("drop() answers STALE after shutdown(true) discarded the record peek() noted", () => {
     const q = new JoinableQueue<Uint8Array>({ codec: "bytes" });
     q.put(pattern(20_000, 1));
-    const { fn, STALE } = rawCore(q);
+    const { fn, STALE, drop } = rawCore(q);
     const scratch = fn.allocScratch(16384);
     expect(fn.peek(scratch)).toBe(20_000);
     q.shutdown(true);
-    expect(fn.drop(scratch)).toBe(STALE);
+    expect(drop(scratch)).toBe(STALE);
     expect(q.qsize()).toBe(0);
     expect(q.unfinishedTasks).toBe(0);
+    fn.freeScratch(scratch);
+    q.close();
+  });
+
+  test("drop() refuses, as corruption, places that are not where the record lies", () => {
+    const q = new JoinableQueue<Uint8Array>({ codec: "bytes" });
+    q.put(pattern(20_000, 1));
+    const { fn, CORRUPTED } = rawCore(q);
+    const scratch = fn.allocScratch(16384);
+    expect(fn.peek(scratch)).toBe(20_000);
+    const note = new Uint32Array(q.handle.memory.buffer, scratch, 4); // from, first, ring, second
+    const [from, first, ring, second] = note;
+    expect(fn.drop(scratch, from + 8, first, ring, second)).toBe(CORRUPTED);
+    expect(fn.drop(scratch, from, first - 8, ring, second + 8)).toBe(CORRUPTED);
+    expect(fn.drop(scratch, from, first, ring + 8, second)).toBe(CORRUPTED);
     fn.freeScratch(scratch);
     q.close();
   });

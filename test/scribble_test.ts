@@ -51,12 +51,12 @@ const HEADER_WORDS: ReadonlyArray<readonly [string, number]> = [
   ["COUNT", 4], ["HEAD", 4], ["USED", 4], ["RING", 4], ["RING_CAP", 4], ["HEAP_TOP", 4],
   ["UNFINISHED", 8], ["TAKEN", 8], ["PUT_EPOCH", 4], ["GET_EPOCH", 4], ["DONE_EPOCH", 4],
   ["GET_WAITERS", 4], ["PUT_WAITERS", 4], ["JOIN_WAITERS", 4], ["RING_GEN", 4],
-  ["FREE_MAP", 4], ["FREE_HEAD", 128], ["CODEC_TAG", 4],
+  ["FREE_MAP", 4], ["FREE_HEAD", 128], ["CODEC_TAG", 4], ["SEAL", 4],
 ];
 /** The 4-byte cells the scribbler aims at: one per word, two per u64, 32 free-list heads. */
 const HEADER_CELLS: ReadonlyArray<{ name: string; at: number }> = HEADER_WORDS.flatMap(([name, size]) =>
   Array.from({ length: size / 4 }, (_, i) => ({ name: size > 4 ? `${name}+${4 * i}` : name, at: L[name] + 4 * i })));
-const HEADER_END = L.CODEC_TAG + 4; // the reserved bytes from here to HEAP_START hold the canary
+const HEADER_END = L.SEAL + 4; // the reserved bytes from here to HEAP_START hold the canary
 
 const CANARY = 0xc5;
 const MAX_BYTES = 4 << 20;
@@ -892,4 +892,29 @@ describe("scribbled shared memory, while the calls run", () => {
       }
     }
   }, 60_000);
+});
+
+describe("scribbled shared memory: words any value of which looks valid (the seal, I8)", () => {
+  // Each of these writes leaves every structural check satisfied: only the seal over the
+  // words the lock guards can tell the write from a real change.
+  const cases: Array<[string, (words: Uint32Array) => void]> = [
+    ["the unfinished-task count, to another plausible count", (w) => { w[L.UNFINISHED / 4] += 1; }],
+    ["the shutdown flag, set", (w) => { w[L.STATE / 4] = 1; }],
+    ["the taken counter", (w) => { w[L.TAKEN / 4] += 3; }],
+    ["the ring's generation", (w) => { w[L.RING_GEN / 4] += 1; }],
+    ["the free-class bitmap", (w) => { w[L.FREE_MAP / 4] ^= 1 << 20; }],
+    ["the seal itself", (w) => { w[L.SEAL / 4] ^= 0x100; }],
+  ];
+  for (const [name, write] of cases) {
+    test(`${name}: every later call throws Corrupted naming the seal, and the damage is never blessed`, () => {
+      const q = new JoinableQueue<number>({ codec: "json", maxsize: 10 });
+      q.putMany([1, 2, 3]);
+      q.get();
+      write(new Uint32Array(q.handle.memory.buffer, 0, 64));
+      for (const call of [() => q.qsize(), () => q.unfinishedTasks, () => q.get({ block: false }), () => q.put(4), () => q.taskDone(), () => q.qsize()]) {
+        expect(call).toThrow(/corrupted \(a word only the lock holder may write changed without the lock/);
+      }
+      q.close();
+    });
+  }
 });
