@@ -98,23 +98,29 @@ const calls = {
   close: () => q.close(),
 };
 
+/** Makes one call and says how it went: its value, its error, or that it hung. */
+async function outcomeOf(call) {
+  const started = performance.now();
+  let outcome;
+  try {
+    let value = calls[call.kind](call);
+    if (value instanceof Promise) value = await bounded(value);
+    outcome = value === HUNG ? { hung: true } : { ok: true, value };
+  } catch (e) {
+    outcome = { ok: false, error: errorInfo(e) };
+  }
+  outcome.kind = call.kind;
+  outcome.ms = performance.now() - started;
+  return outcome;
+}
+
 /** Calls each of `list` in order, posting one outcome per call. */
 async function callAll({ id, list }) {
   shutDown = false;
   for (let k = 0; k < list.length; k++) {
     const call = list[k];
     parentPort.postMessage({ id, started: k });
-    const started = performance.now();
-    let outcome;
-    try {
-      let value = calls[call.kind](call);
-      if (value instanceof Promise) value = await bounded(value);
-      outcome = value === HUNG ? { hung: true } : { ok: true, value };
-    } catch (e) {
-      outcome = { ok: false, error: errorInfo(e) };
-    }
-    outcome.kind = call.kind;
-    outcome.ms = performance.now() - started;
+    const outcome = await outcomeOf(call);
     try {
       parentPort.postMessage({ id, outcome });
     } catch (e) {
@@ -134,18 +140,7 @@ async function hammer({ id, list, ms }) {
   for (; performance.now() < end; rounds++) {
     for (const call of list) {
       if (performance.now() >= end) break;
-      const started = performance.now();
-      let outcome;
-      try {
-        let value = calls[call.kind](call);
-        if (value instanceof Promise) value = await bounded(value);
-        outcome = value === HUNG ? { hung: true } : { ok: true, value };
-      } catch (e) {
-        outcome = { ok: false, error: errorInfo(e) };
-      }
-      outcome.kind = call.kind;
-      outcome.ms = performance.now() - started;
-      batch.push(outcome);
+      batch.push(await outcomeOf(call));
     }
     if (batch.length >= 256) {
       parentPort.postMessage({ id, outcomes: batch });

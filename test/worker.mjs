@@ -5,6 +5,7 @@
 // Protocol: the worker receives { scenario, handle, args }; it posts { ready: true } when a
 // scenario says it is about to block, then { ok: true, result } or { ok: false, error }.
 import { JoinableQueue, ShutDown } from "joinable-queue";
+import { workerMain } from "./worker_main.mjs";
 
 function mulberry32(seed) {
   return () => {
@@ -171,12 +172,4 @@ async function run({ scenario, handle, args }, post) {
   }
 }
 
-const threads = await import("node:worker_threads").catch(() => null);
-if (threads?.workerData?.mode === "worker_threads") {
-  run(threads.workerData, (message) => threads.parentPort.postMessage(message));
-} else {
-  self.onmessage = (event) => {
-    self.onmessage = null;
-    run(event.data, (message) => self.postMessage(message));
-  };
-}
+await workerMain(run);

@@ -8,6 +8,7 @@ import { Empty, Full, JoinableQueue, ShutDown } from "joinable-queue";
 import { checkItem, makeItem } from "./items.mjs";
 import { stream, weights } from "./random.mjs";
 import { PRODUCERS_DONE, PUTS_RETURNED, TASKS_DONE, sharedFor } from "./shared.mjs";
+import { workerMain } from "../worker_main.mjs";
 
 /** How a producer puts, by weight. Every style is used in every phase. */
 const PUT_STYLES = weights({
@@ -278,12 +279,4 @@ async function run({ role, handle, buffer, args }, post) {
   }
 }
 
-const threads = await import("node:worker_threads").catch(() => null);
-if (threads?.workerData?.mode === "worker_threads") {
-  run(threads.workerData, (message) => threads.parentPort.postMessage(message));
-} else {
-  self.onmessage = (event) => {
-    self.onmessage = null;
-    run(event.data, (message) => self.postMessage(message));
-  };
-}
+await workerMain(run);

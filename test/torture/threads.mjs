@@ -39,18 +39,7 @@ export function startThread(kind, url, data, onMessage = () => {}) {
   throw new TypeError(`unknown worker kind ${kind}`);
 }
 
-/** Calls `main(data, post)` in the worker with what startThread() handed it. */
-export async function workerMain(main) {
-  const threads = await import("node:worker_threads").catch(() => null);
-  if (threads?.workerData?.mode === "worker_threads") {
-    await main(threads.workerData, (m) => threads.parentPort.postMessage(m));
-  } else {
-    self.onmessage = (event) => {
-      self.onmessage = null;
-      void main(event.data, (m) => self.postMessage(m));
-    };
-  }
-}
+export { workerMain } from "../worker_main.mjs";
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
