@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 /**
  * JoinableQueue: Python's multiprocessing.JoinableQueue for JavaScript threads.
  *

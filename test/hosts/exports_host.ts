@@ -82,6 +82,19 @@ describe("package exports", () => {
     });
   }
 
+  test("TypeScript with the default libraries of target ES2022 (no esnext) checks a user's code", () => {
+    // The types declare [Symbol.dispose]; they bring the esnext.disposable library with them
+    // (a preserved lib reference), so a project that never asked for esnext still compiles.
+    const options: ts.CompilerOptions = {
+      module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, target: ts.ScriptTarget.ES2022,
+      strict: true, noEmit: true, types: [], skipDefaultLibCheck: true,
+    };
+    const consumer = join(project.dir, "consumer.ts");
+    const program = ts.createProgram([consumer], options, compilerHost(options));
+    const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+    expect(problems).toEqual([]);
+  });
+
   test("Node imports the installed package and runs a queue", () => {
     const out = execFileSync(process.execPath, ["--input-type=module", "-e", `
       import { JoinableQueue } from "joinable-queue";
