@@ -4,8 +4,8 @@
 //
 // Protocol: the worker receives { scenario, handle, args }; it posts { ready: true } when a
 // scenario says it is about to block, then { ok: true, result } or { ok: false, error }.
-import { JoinableQueue, ShutDown } from "joinable-queue";
-import { workerMain } from "./worker_main.mjs";
+import { ShutDown } from "joinable-queue";
+import { workOnQueue } from "./worker_main.mjs";
 
 function mulberry32(seed) {
   return () => {
@@ -159,17 +159,4 @@ const scenarios = {
   },
 };
 
-async function run({ scenario, handle, args }, post) {
-  let q;
-  try {
-    q = JoinableQueue.attach(handle);
-    const result = await scenarios[scenario](q, args ?? {}, () => post({ ready: true }));
-    post({ ok: true, result });
-  } catch (e) {
-    post({ ok: false, error: { name: e?.name, message: e?.message, stack: e?.stack } });
-  } finally {
-    q?.close();
-  }
-}
-
-await workerMain(run);
+await workOnQueue((q, { scenario, args }, post) => scenarios[scenario](q, args ?? {}, () => post({ ready: true })));

@@ -4,11 +4,11 @@
 //
 // Protocol: the worker receives { role, handle, buffer, args }; it posts { ok: true, result }
 // when its role is done, or { ok: false, error } at the first problem it finds.
-import { Empty, Full, JoinableQueue, ShutDown } from "joinable-queue";
+import { Empty, Full, ShutDown } from "joinable-queue";
 import { checkItem, makeItem } from "./items.mjs";
 import { stream, weights } from "./random.mjs";
 import { PRODUCERS_DONE, PUTS_RETURNED, TASKS_DONE, sharedFor } from "./shared.mjs";
-import { workerMain } from "../worker_main.mjs";
+import { workOnQueue } from "../worker_main.mjs";
 
 /** How a producer puts, by weight. Every style is used in every phase. */
 const PUT_STYLES = weights({
@@ -266,17 +266,4 @@ const roles = {
   },
 };
 
-async function run({ role, handle, buffer, args }, post) {
-  let q;
-  try {
-    q = JoinableQueue.attach(handle);
-    const result = await roles[role](q, sharedFor(args.counts, buffer), args);
-    post({ ok: true, result });
-  } catch (e) {
-    post({ ok: false, error: { name: e?.name, message: e?.message, stack: e?.stack } });
-  } finally {
-    q?.close();
-  }
-}
-
-await workerMain(run);
+await workOnQueue((q, { role, buffer, args }) => roles[role](q, sharedFor(args.counts, buffer), args));
