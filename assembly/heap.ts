@@ -12,6 +12,13 @@
 //   H3 HEAP_START <= every block < HEAP_TOP <= memory.size() * PAGE_BYTES.
 //   H4 the memory only grows here, under the lock, so memory.size() is stable inside a
 //      locked section.
+//
+// Bounds are checked against seenBytes, this thread's last reading of memory.size(), not
+// against a fresh reading: on a shared memory, memory.size() is a call into the engine
+// (it must see other threads' growth), measured at ~15 ns in V8, several times per
+// operation. The memory only grows, so seenBytes is a lower bound of the true size: a
+// check against it can refuse an address that a fresh reading would allow (the caller
+// refreshes it first: syncMemorySize() in queue.ts), never allow one outside the memory.
 
 import {
   BLOCK_FREE, BLOCK_HEADER, BLOCK_USED, FREE_HEAD, FREE_MAP, HEAP_START, HEAP_TOP,
@@ -27,7 +34,16 @@ import {
 
 // @ts-ignore: decorator
 @inline export function memoryBytes(): u64 {
-  return <u64>memory.size() << 16;
+  return seenBytes;
+}
+
+let seenBytes: u64 = 0; // per thread; see above
+
+/** Reads memory.size() afresh into seenBytes and returns it. */
+// @ts-ignore: decorator
+@inline export function refreshMemoryBytes(): u64 {
+  seenBytes = <u64>memory.size() << 16;
+  return seenBytes;
 }
 
 /** True when `ptr` could be the payload of a block wholly inside the heap. */
@@ -89,13 +105,14 @@ let allocClass: u32 = 0;
   const top = <u64>load<u32>(HEAP_TOP);
   if (top < <u64>HEAP_START) { allocStatus = ALLOC_CORRUPTED; return 0; } // keeps H3
   const end = top + <u64>BLOCK_HEADER + (<u64>1 << want);
-  const have = memoryBytes();
+  const have = refreshMemoryBytes();
   if (end > have) {
     const pages = <i32>((end - have + <u64>(PAGE_BYTES - 1)) >> 16);
     if (<u64>memory.size() + <u64>pages > <u64>load<u32>(MAX_PAGES) ||
         memory.grow(pages) < 0) {
       allocStatus = ALLOC_NO_MEMORY; return 0;
     }
+    refreshMemoryBytes();
   }
   const block = <u32>top + BLOCK_HEADER;
   store<u32>(<u32>top, want);

@@ -19,10 +19,11 @@ export interface Codec<T> {
 
 export type CodecName = "structured" | "json" | "string" | "bytes";
 
-/** A codec as the queue uses it: `decodesShared` codecs may read straight from shared
- * memory (they copy what they keep); others get a private copy of the bytes. */
+/** A codec as the queue uses it. `decodeRange` decodes `u8[start, end)`, a view of the
+ * shared memory: the built-in codecs read it in place (they copy what they keep); a user's
+ * codec is given a private copy, never shared memory. */
 export interface QueueCodec<T> extends Codec<T> {
-  readonly decodesShared: boolean;
+  decodeRange(u8: Uint8Array, start: number, end: number): T;
 }
 
 /**
@@ -41,14 +42,13 @@ const utf8Decoder = new TextDecoder();
 
 const structured: QueueCodec<unknown> = {
   name: "structured",
-  decodesShared: true,
   encode: (value) => encodeStructured(value),
   decode: (bytes) => decodeStructured(bytes),
+  decodeRange: (u8, start, end) => decodeStructured(u8.subarray(start, end)),
 };
 
 const json: QueueCodec<unknown> = {
   name: "json",
-  decodesShared: true,
   encode(value) {
     const text = JSON.stringify(value); // throws TypeError itself for a bigint or a cycle
     if (text === undefined) {
@@ -57,21 +57,21 @@ const json: QueueCodec<unknown> = {
     return utf8Encoder.encode(text);
   },
   decode: (bytes) => JSON.parse(utf8Decoder.decode(bytes)),
+  decodeRange: (u8, start, end) => JSON.parse(utf8Decoder.decode(u8.subarray(start, end))),
 };
 
 const string: QueueCodec<string> = {
   name: "string",
-  decodesShared: true,
   encode(value) {
     if (typeof value !== "string") throw typeError("string codec", "the item", "a string", value);
     return utf8Encoder.encode(value);
   },
   decode: (bytes) => utf8Decoder.decode(bytes),
+  decodeRange: (u8, start, end) => utf8Decoder.decode(u8.subarray(start, end)),
 };
 
 const bytes: QueueCodec<Uint8Array> = {
   name: "bytes",
-  decodesShared: true,
   encode(value) {
     if (!(value instanceof Uint8Array)) {
       throw typeError("bytes codec", "the item", "a Uint8Array", value);
@@ -79,6 +79,7 @@ const bytes: QueueCodec<Uint8Array> = {
     return value;
   },
   decode: (view) => view.slice(), // a new array the caller owns
+  decodeRange: (u8, start, end) => u8.slice(start, end),
 };
 
 const builtIn: Record<CodecName, QueueCodec<unknown>> = {
@@ -110,7 +111,6 @@ export function customCodec<T>(method: string, argument: string, codec: unknown)
   const user = c as Codec<T>;
   return {
     name: user.name,
-    decodesShared: false,
     encode(value) {
       const out = user.encode(value);
       if (!(out instanceof Uint8Array)) {
@@ -119,6 +119,7 @@ export function customCodec<T>(method: string, argument: string, codec: unknown)
       return out;
     },
     decode: (view) => user.decode(view),
+    decodeRange: (u8, start, end) => user.decode(u8.slice(start, end)),
   };
 }
 

@@ -13,7 +13,7 @@ import {
   asyncOptions, blockingOptions, checkBatchSize, checkHandler, checkImmediate, checkItems,
   checkMaxBytes, checkMaxsize, checkModule, checkTimeout, isWasmModule, signalOption, throwIfAborted,
 } from "./options.ts";
-import { AGAIN, type Attempt, canBlock, deadlineOf, PendingCall, unlocked, waitAsync, waitSync, type WaitWords } from "./wait.ts";
+import { AGAIN, type Attempt, canBlock, deadlineOf, answered, mustRetry, PendingCall, unlocked, waitAsync, waitSync, type WaitWords } from "./wait.ts";
 
 /**
  * What `q.handle` holds: plain and structured-cloneable, so `postMessage` and
@@ -64,6 +64,7 @@ let attaching: { handle: QueueHandle; codec: QueueCodec<unknown> } | undefined;
 const PAGE = 65536;
 const DEFAULT_SCRATCH = 16384;
 const KEEP_SCRATCH_MAX = 1 << 20; // larger scratch areas go back to the heap after the call
+const NO_WAIT: BlockingCallOptions = Object.freeze({ block: false });
 
 /** #takeLarge's answer when another thread took or moved the record it was reading. */
 const STALE: unique symbol = Symbol("stale");
@@ -101,6 +102,18 @@ function checkHandle(method: string, handle: unknown): QueueHandle {
   if (typeof h.version !== "number") throw typeError(method, "handle.version", "a number", h.version);
   if (typeof h.codec !== "string") throw typeError(method, "handle.codec", "a codec name", h.codec);
   return h as QueueHandle;
+}
+
+function retryPut(core: Core, method: string, scratch: number, len: number): number {
+  return unlocked(core, method, () => core.fn.put(scratch, len));
+}
+
+function retryTake(core: Core, method: string, scratch: number, max: number): number {
+  return unlocked(core, method, () => core.fn.take(scratch, max));
+}
+
+function retryTaskDone(core: Core, method: string): number {
+  return unlocked(core, method, () => core.fn.taskDone());
 }
 
 /**
@@ -284,10 +297,10 @@ export class JoinableQueue<T = unknown> {
     const { block, timeout } = blockingOptions(method, options);
     if (block) this.#mayBlock(core, method, "putAsync()");
     const bytes = this.#encode(core, method, item);
-    const attempt = () => this.#tryPut(core, method, bytes);
     let result;
     try {
-      result = block ? waitSync(core.i32, this.#space, deadlineOf(timeout), attempt) : attempt();
+      result = this.#tryPut(core, method, bytes);
+      if (result === AGAIN && block) result = this.#waitToPut(core, method, bytes, timeout);
     } finally {
       this.#trimAfterPut(core);
     }
@@ -296,7 +309,7 @@ export class JoinableQueue<T = unknown> {
 
   /** `put(item, { block: false })`. */
   putNowait(item: T): void {
-    this.#put("putNowait()", item, { block: false });
+    this.#put("putNowait()", item, NO_WAIT);
   }
 
   /**
@@ -312,15 +325,15 @@ export class JoinableQueue<T = unknown> {
     const core = this.#live(method);
     const { block, timeout } = blockingOptions(method, options);
     if (block) this.#mayBlock(core, method, "getAsync()");
-    const attempt = this.#takeAttempt(core, method, 1);
-    const result = block ? waitSync(core.i32, this.#items, deadlineOf(timeout), attempt) : attempt();
+    let result = this.#takeOne(core, method);
+    if (result === AGAIN && block) result = this.#waitToGet(core, method, timeout);
     if (result === AGAIN) throw new Empty(messages.empty(method, block ? timeout : undefined));
-    return result[0];
+    return result;
   }
 
   /** `get({ block: false })`. */
   getNowait(): T {
-    return this.#get("getNowait()", { block: false });
+    return this.#get("getNowait()", NO_WAIT);
   }
 
   /**
@@ -371,7 +384,8 @@ export class JoinableQueue<T = unknown> {
   taskDone(): void {
     const method = "taskDone()";
     const core = this.#live(method);
-    const status = unlocked(core, method, () => core.fn.taskDone());
+    let status = core.fn.taskDone();
+    status = mustRetry(core, status) ? retryTaskDone(core, method) : answered(status);
     if (status === core.status.NONE_UNFINISHED) throw new RangeError(messages.tooManyTaskDone(method));
     if (status !== core.status.OK) throw this.#error(core, method, status);
   }
@@ -420,9 +434,9 @@ export class JoinableQueue<T = unknown> {
     const { timeout, signal } = asyncOptions(method, options);
     throwIfAborted(signal);
     const result = await this.#waitAsync(core, this.#items, timeout, signal,
-      this.#takeAttempt(core, method, 1));
+      () => this.#takeOne(core, method));
     if (result === AGAIN) throw new Empty(messages.empty(method, timeout));
-    return result[0];
+    return result;
   }
 
   /** join() that waits without blocking the thread: true when done, false on timeout. */
@@ -628,16 +642,20 @@ export class JoinableQueue<T = unknown> {
   }
 
   #tryPut(core: Core, method: string, bytes: Uint8Array): true | typeof AGAIN {
-    const need = core.frameHeader + bytes.length;
-    let scratch: number;
-    try {
-      scratch = this.#ensureScratch(core, method, need, 0);
-    } catch (e) {
-      if (e instanceof RangeError) return AGAIN; // no memory for the scratch yet: wait as Full
-      throw e;
+    const len = bytes.length;
+    const need = core.frameHeader + len;
+    let scratch = this.#scratch;
+    if (need > this.#scratchCap) {
+      try {
+        scratch = this.#ensureScratch(core, method, need, 0);
+      } catch (e) {
+        if (e instanceof RangeError) return AGAIN; // no memory for the scratch yet: wait as Full
+        throw e;
+      }
     }
     core.bytesTo(scratch + need).set(bytes, scratch + core.frameHeader);
-    const status = unlocked(core, method, () => core.fn.put(scratch, bytes.length));
+    let status = core.fn.put(scratch, len);
+    status = mustRetry(core, status) ? retryPut(core, method, scratch, len) : answered(status);
     if (status === core.status.OK) return true;
     if (status === core.status.FULL) return AGAIN;
     throw this.#error(core, method, status);
@@ -662,6 +680,47 @@ export class JoinableQueue<T = unknown> {
       throw new RangeError(messages.tooBig(method, frames.length, this.#maxItemBytes));
     }
     throw this.#error(core, method, status);
+  }
+
+  // put() and get() try once before they make any closure: a function that makes one
+  // allocates its captured variables on every call, even when the closure is not made.
+  // So the waits, and the retries of the calls into the core, are functions of their own.
+
+  #waitToPut(core: Core, method: string, bytes: Uint8Array, timeout: number | undefined): true | typeof AGAIN {
+    return waitSync(core.i32, this.#space, deadlineOf(timeout), () => this.#tryPut(core, method, bytes));
+  }
+
+  #waitToGet(core: Core, method: string, timeout: number | undefined): T | typeof AGAIN {
+    return waitSync(core.i32, this.#items, deadlineOf(timeout), () => this.#takeOne(core, method));
+  }
+
+  /** Takes and decodes the oldest item, or answers AGAIN when there is none. */
+  #takeOne(core: Core, method: string): T | typeof AGAIN {
+    for (;;) {
+      const scratch = this.#scratch;
+      let n = core.fn.take(scratch, 1);
+      n = mustRetry(core, n) ? retryTake(core, method, scratch, 1) : answered(n);
+      if (n === 1) return this.#decodeOne(core, method);
+      if (n === core.status.EMPTY) return AGAIN;
+      if (n !== core.status.NEED_SCRATCH) throw this.#error(core, method, n);
+      const large = this.#takeLarge(core, method);
+      if (large !== STALE) return large === AGAIN ? AGAIN : large[0];
+    }
+  }
+
+  /** Decodes the one record take() just copied to the scratch. */
+  #decodeOne(core: Core, method: string): T {
+    const base = this.#scratch;
+    const end = base + core.fn.takenBytes();
+    const u8 = core.bytesTo(end);
+    const start = base + core.frameHeader;
+    const stop = start + readU32(u8, base);
+    // The core checked the frame as it copied it here, but the scratch is shared memory: a
+    // length scribbled since then must not reach past what was taken.
+    if (stop > end) throw new Corrupted(messages.corrupted(method, problems.SCRATCH));
+    const item = this.#codec.decodeRange(u8, start, stop);
+    this.#trimScratch(core);
+    return item;
   }
 
   /** An attempt that takes up to `max` records and decodes them before returning, so no
@@ -720,8 +779,7 @@ export class JoinableQueue<T = unknown> {
       // The core checked these frames as it copied them here, but the scratch is shared
       // memory: a length scribbled since then must not reach past what was taken.
       if (at + core.frameSize(len) > end) throw new Corrupted(messages.corrupted(method, problems.SCRATCH));
-      const view = u8.subarray(at + core.frameHeader, at + core.frameHeader + len);
-      items[i] = codec.decode(codec.decodesShared ? view : view.slice());
+      items[i] = codec.decodeRange(u8, at + core.frameHeader, at + core.frameHeader + len);
       at += core.frameSize(len);
     }
     this.#trimScratch(core);
@@ -753,13 +811,17 @@ export class JoinableQueue<T = unknown> {
     if (this.#core === core) this.#trimScratch(core); // not once closed: close() freed it
   }
 
-  /** Gives a large scratch back after a large item, so big items do not pin memory. */
+  /** Gives a large scratch back after a large item, so big items do not pin memory. (The
+   * work is a method of its own: its closures would cost every call an allocation.) */
+  #trimScratch(core: Core): void {
+    if (this.#scratchCap > KEEP_SCRATCH_MAX) this.#shrinkScratch(core);
+  }
+
   /** It runs after the call's work is done (an item put or taken), so it must not throw:
    * the small block is allocated before the large one is freed, and when there is no
    * memory for it the large one is kept until the next trim. (Freeing first could leave the
    * handle with no scratch at all, and the caller with an error for a call that succeeded.) */
-  #trimScratch(core: Core): void {
-    if (this.#scratchCap <= KEEP_SCRATCH_MAX) return;
+  #shrinkScratch(core: Core): void {
     let block = 0;
     const status = unlocked(core, "trim", () => {
       block = core.fn.allocScratch(DEFAULT_SCRATCH) >>> 0;

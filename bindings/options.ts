@@ -50,10 +50,12 @@ function checkSignal(method: string, signal: unknown): AbortSignal | undefined {
   return signal;
 }
 
+const BLOCK_FOREVER: BlockingOptions = Object.freeze({ block: true, timeout: undefined });
+
 /** `{ block?: boolean; timeout?: number }` of put/get/putMany/getMany. */
 export function blockingOptions(method: string, options: unknown): BlockingOptions {
-  const o = optionsObject(method, options);
-  if (o === undefined) return { block: true, timeout: undefined };
+  if (options === undefined) return BLOCK_FOREVER; // the common case allocates nothing
+  const o = optionsObject(method, options)!;
   const block = o.block;
   if (block !== undefined && typeof block !== "boolean") {
     throw typeError(method, "options.block", "a boolean or undefined", block);

@@ -90,6 +90,48 @@ export function unlocked(core: Core, method: string, call: () => number): number
 }
 
 /**
+ * Whether a core call's answer must be handed to unlocked(): BUSY, or CORRUPTED (which may
+ * come from a stale view of the memory size). The hot paths call the core directly and make
+ * unlocked()'s closure only then, so that an operation that succeeds at once allocates
+ * nothing.
+ */
+export function mustRetry(core: Core, status: number): boolean {
+  return status === core.status.BUSY || status === core.status.CORRUPTED;
+}
+
+/** The answer of a direct core call that needs no retry; wakes this isolate's local
+ * waiters, as unlocked() does after every call. */
+export function answered(status: number): number {
+  wakeLocalWaiters();
+  return status;
+}
+
+/**
+ * Tuning of the waits, for the benchmark (bench/run.mjs) to compare settings; not part of
+ * the public API (the package exports only its root).
+ *
+ * spinMicros: how long a blocking call that must wait first watches the epoch word it would
+ * wait on, before it registers as a waiter and sleeps in Atomics.wait. An item (or room)
+ * that arrives within the spin is taken without a sleep, and its producer makes no
+ * Atomics.notify, as nobody registered: both system calls of a sleep and a wake-up are
+ * saved. bench/README.md has what it buys on 2 cores. The async calls never spin: they
+ * would hold up the rest of their thread's event loop.
+ */
+export const tuning = { spinMicros: 20 };
+
+/** Watches i32[index] while it holds `value`, for at most tuning.spinMicros and never past
+ * `deadline`; true when it changed. */
+function spinWhile(i32: Int32Array, index: number, value: number, deadline: number): boolean {
+  const micros = tuning.spinMicros;
+  if (!(micros > 0)) return false;
+  const end = Math.min(deadline, now() + micros / 1000);
+  for (let i = 1; ; i++) {
+    if (Atomics.load(i32, index) !== value) return true;
+    if ((i & 31) === 0 && now() >= end) return false;
+  }
+}
+
+/**
  * Tries `attempt` until it answers, waiting on `words` between tries (at most
  * WAIT_SLICE_MS at a time), until `deadline` (from deadlineOf). Returns AGAIN when the
  * deadline passed; one last try is made after it.
@@ -98,8 +140,10 @@ export function waitSync<R>(
   i32: Int32Array, words: WaitWords, deadline: number, attempt: Attempt<R>,
 ): R | typeof AGAIN {
   for (;;) {
+    const seen = Atomics.load(i32, words.epoch);
     let result = attempt();
     if (result !== AGAIN) return result;
+    if (spinWhile(i32, words.epoch, seen, deadline)) continue; // it changed: try again
     Atomics.add(i32, words.waiters, 1);
     try {
       const epoch = Atomics.load(i32, words.epoch);
