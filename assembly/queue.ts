@@ -371,7 +371,19 @@ const SMALL_COPY: u32 = 64;
 // @ts-ignore: decorator
 @inline function announce(epoch: u32, waiters: u32): void {
   store<i32>(epoch, load<i32>(epoch) + 1); // only lock holders write an epoch
-  if (atomic.load<i32>(waiters) != 0) atomic.notify(epoch, -1);
+  if (atomic.load<i32>(waiters) != 0) {
+    atomic.notify(epoch, -1);
+    notifyCount++;
+  }
+}
+
+// The notifies this thread's instance has made: the benchmark's evidence that an operation
+// with nobody waiting makes none (per thread, like every module global).
+let notifyCount: u32 = 0;
+
+/** How many Atomics.notify this instance has made (wraps at 2^32). */
+export function notifies(): u32 {
+  return notifyCount;
 }
 
 /** Moves the ring to a block large enough for `size` more bytes. Lock held, header
@@ -782,6 +794,7 @@ export function shutdown(immediate: bool): i32 {
   atomic.notify(PUT_EPOCH, -1);
   atomic.notify(GET_EPOCH, -1);
   atomic.notify(DONE_EPOCH, -1);
+  notifyCount += 3;
   release();
   return OK;
 }

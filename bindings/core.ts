@@ -33,6 +33,7 @@ interface CoreExports {
   unfinishedTasks(): number;
   isShutDown(): number;
   problem(): number;
+  notifies(): number;
 }
 
 const STATUS_NAMES = [

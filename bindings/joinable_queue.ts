@@ -104,6 +104,12 @@ function checkHandle(method: string, handle: unknown): QueueHandle {
   return h as QueueHandle;
 }
 
+/**
+ * How many Atomics.notify a handle's core has made, for the benchmark (bench/run.mjs) to
+ * show that operations with nobody waiting make none. Not exported from the package root.
+ */
+export let notifiesOf: (q: JoinableQueue<any>) => number;
+
 function retryPut(core: Core, method: string, scratch: number, len: number): number {
   return unlocked(core, method, () => core.fn.put(scratch, len));
 }
@@ -144,6 +150,10 @@ function retryTaskDone(core: Core, method: string): number {
  * ```
  */
 export class JoinableQueue<T = unknown> {
+  static {
+    notifiesOf = (q) => q.#core?.fn.notifies() ?? 0;
+  }
+
   /** The item limit; 0 when unbounded. Still readable after close(). */
   readonly maxsize: number;
   #core: Core | undefined; // undefined once closed
