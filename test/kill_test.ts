@@ -77,7 +77,7 @@ describe("the torture's checks catch the faults they look for", () => {
   const faults: [fault: string, roles: string[], message: RegExp][] = [
     ["lock", ["producer", "consumer"], /the queue is locked or corrupted after kill 1 .*Corrupted: .*lock has been held/],
     ["duplicate", ["producer", "consumer"], /item \d+:\d+ was got twice/],
-    ["torn", ["producer", "consumer"], /1 items torn or mixed up, first: item 0:\d+ .* differs from what was put/],
+    ["torn", ["producer", "consumer"], /\d+ items torn or mixed up, first: item 0:\d+ .* differs from what was put/],
     // Only producers die here, so no killed consumer can account for a missing item.
     ["drop", ["producer"], /1 items whose put returned were never got .*killed consumers could hold at most 0/],
   ];

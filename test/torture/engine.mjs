@@ -111,6 +111,7 @@ async function tortureQueue({ config, quota, rand, kinds, producers, consumers, 
     if (role === "producer") w.producer = nextProducer++;
     const withFault = (fault === "torn" && role === "producer" && w.producer === 0) ||
       (fault === "duplicate" && role === "consumer" && slot === producers) ? fault : undefined;
+    w.planted = withFault !== undefined; // never killed: a kill would take the fault with it
     w.thread = startThread(kind, workerUrl, {
       role, handle: q.handle, board, log, slot, producer: w.producer, seed: rand.int(1, 2 ** 31 - 1),
       codec, largeShare: config.largeShare, maxBatch: 8, yieldEachCall, fault: withFault,
@@ -122,6 +123,7 @@ async function tortureQueue({ config, quota, rand, kinds, producers, consumers, 
     return w;
   };
   const live = (role) => workers.filter((w) => w.role === role && !w.killed);
+  const killable = (role) => live(role).filter((w) => !w.planted && w.me.get(STARTED) === 1);
   /** Errors from workers: any error of a survivor, and of a killed worker anything but the
    * ShutDown that a Deno worker still running after terminate() may meet at the end. */
   const workerErrors = () => workers.flatMap((w) => w.errors
@@ -170,11 +172,11 @@ async function tortureQueue({ config, quota, rand, kinds, producers, consumers, 
       let victim;
       if (targets === null) { // a random one at a random moment
         await sleep(rand.int(0, 100));
-        const candidates = live(role).filter((w) => w.me.get(STARTED) === 1);
+        const candidates = killable(role);
         victim = candidates[rand.int(0, Math.max(0, candidates.length - 1))];
       } else { // the first seen in a call of the wanted kind, within 300 ms
         const end = performance.now() + 300;
-        const candidates = live(role).filter((w) => w.me.get(STARTED) === 1);
+        const candidates = killable(role);
         while (!victim && performance.now() < end) {
           victim = candidates.find((w) => targets.includes(w.me.get(PHASE)));
           if (!victim) pause();

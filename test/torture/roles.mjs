@@ -55,9 +55,10 @@ export async function produce(q, { board, slot, producer, seed, codec, largeShar
       items.push(makeItem(codec, producer, seq + i, size));
     }
     if (fault === "torn" && seq >= 10) {
-      const payload = payloadOf(codec, items[0]); // a half-written item, as a kill mid-copy would leave
+      // Half-written items, as a kill mid-copy would leave; every one from here on, so that
+      // some reach a consumer that is not killed while it holds them.
+      const payload = payloadOf(codec, items[0]);
       payload.fill(0, payload.length >> 1);
-      fault = undefined;
     }
     me.set(ATTEMPTING, seq + n);
     if (n > 1) {
