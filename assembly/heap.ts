@@ -46,10 +46,12 @@ let seenBytes: u64 = 0; // per thread; see above
   return seenBytes;
 }
 
-/** True when `ptr` could be the payload of a block wholly inside the heap. */
+/** True when `ptr` could be the payload of a block wholly inside the heap, whose top is
+ * `top`: the caller's one load of HEAP_TOP. (Without the lock, HEAP_TOP may rise between
+ * two loads, past the memory size this thread synced to the first: a second load here
+ * once made a sound scratch block look damaged while another thread grew the ring.) */
 // @ts-ignore: decorator
-@inline export function isBlockPtr(ptr: u32, klass: u32): bool {
-  const top = <u64>load<u32>(HEAP_TOP);
+@inline export function isBlockPtr(ptr: u32, klass: u32, top: u64): bool {
   return ptr >= HEAP_START + BLOCK_HEADER && (ptr & 7) == 0 && klass >= MIN_CLASS &&
     klass <= MAX_CLASS && <u64>ptr + (<u64>1 << klass) <= top && top <= memoryBytes();
 }
@@ -88,13 +90,13 @@ let allocClass: u32 = 0;
     const klass = ctz<u32>(fit);
     const slot = FREE_HEAD + (klass << 2);
     const block = load<u32>(slot);
-    if (!isBlockPtr(block, klass) ||
+    if (!isBlockPtr(block, klass, <u64>load<u32>(HEAP_TOP)) ||
         load<u32>(block - BLOCK_HEADER) != klass ||
         load<u32>(block - BLOCK_HEADER + 4) != BLOCK_FREE) {
       allocStatus = ALLOC_CORRUPTED; return 0;
     }
     const next = load<u32>(block);
-    if (next != 0 && !isBlockPtr(next, klass)) { allocStatus = ALLOC_CORRUPTED; return 0; }
+    if (next != 0 && !isBlockPtr(next, klass, <u64>load<u32>(HEAP_TOP))) { allocStatus = ALLOC_CORRUPTED; return 0; }
     store<u32>(slot, next);
     if (next == 0) store<u32>(FREE_MAP, load<u32>(FREE_MAP) & ~(<u32>1 << klass)); // keeps H1
     store<u32>(block - BLOCK_HEADER + 4, BLOCK_USED);
@@ -128,7 +130,7 @@ let allocClass: u32 = 0;
 @inline export function free(block: u32): bool {
   if (block < HEAP_START + BLOCK_HEADER || <u64>block > memoryBytes()) return false;
   const klass = load<u32>(block - BLOCK_HEADER);
-  if (!isBlockPtr(block, klass) || load<u32>(block - BLOCK_HEADER + 4) != BLOCK_USED) {
+  if (!isBlockPtr(block, klass, <u64>load<u32>(HEAP_TOP)) || load<u32>(block - BLOCK_HEADER + 4) != BLOCK_USED) {
     return false;
   }
   const slot = FREE_HEAD + (klass << 2);

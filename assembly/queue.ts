@@ -311,10 +311,11 @@ export function problem(): i32 {
  * scratch), else 0. The class is loaded once: the size returned is the size checked. */
 // @ts-ignore: decorator
 @inline function scratchRoom(block: u32, size: u64): u64 {
-  syncMemorySize(max<u64>(<u64>atomic.load<u32>(HEAP_TOP), <u64>block + size));
+  const top = <u64>atomic.load<u32>(HEAP_TOP); // once: other threads may raise it meanwhile
+  syncMemorySize(max<u64>(top, <u64>block + size));
   if (block < HEAP_START + BLOCK_HEADER || <u64>block > memoryBytes()) return 0;
   const klass = load<u32>(block - BLOCK_HEADER);
-  if (!isBlockPtr(block, klass) || load<u32>(block - BLOCK_HEADER + 4) != BLOCK_USED) return 0;
+  if (!isBlockPtr(block, klass, top) || load<u32>(block - BLOCK_HEADER + 4) != BLOCK_USED) return 0;
   const room = <u64>1 << klass;
   return room >= size ? room : 0;
 }

@@ -172,6 +172,30 @@ for (const kind of workerKinds) {
       q2.close();
     });
 
+    // Regression: put() read HEAP_TOP twice without the lock, and a heap top raised in
+    // between (by another thread's allocation) made its sound scratch block look damaged:
+    // Corrupted from put() with two producers while the ring grew (found by bench/run.mjs).
+    // A race, so the test is statistical: before the fix it failed about 1 run in 3 in Node.
+    test("put() from two threads stays sound while other threads raise the heap's top", async () => {
+      const q = new JoinableQueue({ codec: "bytes", maxBytes: 1 << 30 });
+      const stop = new Int32Array(new SharedArrayBuffer(8)); // [0]: producers, attacher; [1]: consumer
+      const producers = [1, 2].map(() => startWorker<number>(kind, "putUntilStopped", q.handle, { stop }));
+      const consumer = startWorker<number>(kind, "getUntilStopped", q.handle, { stop });
+      const attacher = startWorker<number>(kind, "attachUntilStopped", q.handle, { handle: q.handle, stop });
+      await sleep(3000);
+      Atomics.store(stop, 0, 1);
+      const [put1, put2, attached] = await within(60_000,
+        Promise.all([...producers.map((p) => p.result), attacher.result]), "the producers and the attacher");
+      Atomics.store(stop, 1, 1); // every put has returned: the consumer may stop at empty
+      const got = await within(60_000, consumer.result, "the consumer");
+      expect(put1).toBeGreaterThan(0);
+      expect(put2).toBeGreaterThan(0);
+      expect(attached).toBeGreaterThan(0);
+      expect(got).toBe(put1 + put2);
+      expect(q.join(30_000)).toBe(true);
+      q.close();
+    });
+
     test("a worker sees the same queue: qsize, maxsize and unfinishedTasks", async () => {
       const q = new JoinableQueue({ maxsize: 9 });
       q.putMany(["a", "b"]);

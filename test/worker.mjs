@@ -4,7 +4,7 @@
 //
 // Protocol: the worker receives { scenario, handle, args }; it posts { ready: true } when a
 // scenario says it is about to block, then { ok: true, result } or { ok: false, error }.
-import { ShutDown } from "joinable-queue";
+import { JoinableQueue, ShutDown } from "joinable-queue";
 import { workOnQueue } from "./worker_main.mjs";
 
 function mulberry32(seed) {
@@ -142,6 +142,43 @@ const scenarios = {
       q.taskDone();
     }
     return { bad, bytes };
+  },
+
+  /** Puts 16-byte items until stop[0] is set (Full and Empty are not expected: a getter
+   * drains); returns how many it put. */
+  putUntilStopped(q, { stop }) {
+    const item = new Uint8Array(16);
+    let n = 0;
+    while (Atomics.load(stop, 0) === 0) {
+      q.put(item, { timeout: 30_000 });
+      n++;
+    }
+    return n;
+  },
+
+  /** Gets items until stop[1] is set and the queue is empty; returns how many it got. */
+  getUntilStopped(q, { stop }) {
+    let n = 0;
+    for (;;) {
+      try {
+        q.get({ timeout: 5 });
+      } catch (e) {
+        if (e?.name === "Empty" && Atomics.load(stop, 1) !== 0) return n;
+        if (e?.name === "Empty") continue;
+        throw e;
+      }
+      q.taskDone();
+      n++;
+    }
+  },
+
+  /** Attaches new handles to the queue (each takes a scratch block from the top of the heap,
+   * raising HEAP_TOP and now and then the memory) until stop[0] is set; closes them all. */
+  attachUntilStopped(q, { handle, stop }) {
+    const handles = [];
+    while (Atomics.load(stop, 0) === 0 && handles.length < 20_000) handles.push(JoinableQueue.attach(handle));
+    for (const h of handles) h.close();
+    return handles.length;
   },
 
   /** consume() until shutdown, returning the items handled. */
