@@ -28,7 +28,9 @@
 //      reader that walked frames without the lock and finds both unchanged under the lock
 //      knows the bytes it walked are still the oldest records, unmoved (see take()).
 //   I6 An epoch word is bumped after the change it announces and before the lock is
-//      released; if its waiter count is non-zero, a notify follows, still under the lock.
+//      released; if its waiter count, read under the lock, is non-zero, a notify follows
+//      the release (after it, so that the woken thread does not find the lock still held:
+//      the notify is a system call of several microseconds).
 //   I8 SEAL is the hash (seal()) of the words the lock guards and of the write-once words,
 //      as the last holder of the lock left them: every locked section that found the header
 //      sound reseals on release; one that found it damaged does not, so damage that no
@@ -152,6 +154,7 @@ export function takenBytes(): u32 {
     if (seen == 0) { // leaves the loop forward: no back-edge while the lock is held
       syncMemorySize(<u64>atomic.load<u32>(HEAP_TOP));
       sealOk = false; // until headerProblem() finds the header sound (I8)
+      wakeAfterRelease = 0;
       return OK;
     }
     if (seen > 1) return corrupted(PROBLEM_LOCK); // keeps I1
@@ -179,6 +182,11 @@ export function takenBytes(): u32 {
 @inline function release(): void {
   if (sealOk) store<u32>(SEAL, seal()); // I8: only a section that found it sound (published by the store below)
   atomic.store<u32>(LOCK, 0); // release: publishes every write made under the lock
+  if (wakeAfterRelease != 0) { // keeps I6
+    atomic.notify(wakeAfterRelease, -1);
+    wakeAfterRelease = 0;
+    notifyCount++;
+  }
 }
 
 // Whether this thread's current locked section found the header sound (I8).
@@ -368,15 +376,15 @@ const SMALL_COPY: u32 = 64;
   }
 }
 
-/** Keeps I6: bump the epoch, then wake its waiters if there are any. Lock held. */
+/** Keeps I6: bump the epoch, and if it has waiters, have release() wake them. Lock held. */
 // @ts-ignore: decorator
 @inline function announce(epoch: u32, waiters: u32): void {
   store<i32>(epoch, load<i32>(epoch) + 1); // only lock holders write an epoch
-  if (atomic.load<i32>(waiters) != 0) {
-    atomic.notify(epoch, -1);
-    notifyCount++;
-  }
+  if (atomic.load<i32>(waiters) != 0) wakeAfterRelease = epoch;
 }
+
+// The epoch whose waiters release() wakes, or 0 (per thread; one epoch per section).
+let wakeAfterRelease: u32 = 0;
 
 // The notifies this thread's instance has made: the benchmark's evidence that an operation
 // with nobody waiting makes none (per thread, like every module global).
@@ -792,11 +800,11 @@ export function shutdown(immediate: bool): i32 {
   atomic.add<i32>(PUT_EPOCH, 1); // every waiter re-checks: getters see SHUT_DOWN or items,
   atomic.add<i32>(GET_EPOCH, 1); // putters see SHUT_DOWN, joiners re-read UNFINISHED
   atomic.add<i32>(DONE_EPOCH, 1);
-  atomic.notify(PUT_EPOCH, -1);
+  release();
+  atomic.notify(PUT_EPOCH, -1); // after the release, as I6 says
   atomic.notify(GET_EPOCH, -1);
   atomic.notify(DONE_EPOCH, -1);
   notifyCount += 3;
-  release();
   return OK;
 }
 

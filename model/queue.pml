@@ -4,8 +4,8 @@
  *
  *   assembly/queue.ts   the spin lock; put/putLocked with growRing; take/takeLocked with the
  *                       lock-free walk validated by TAKEN and RING_GEN; taskDone; shutdown;
- *                       unfinishedTasks; announce (bump the epoch, then notify if the waiter
- *                       count is non-zero, still under the lock).
+ *                       unfinishedTasks; announce (bump the epoch and read the waiter count
+ *                       under the lock; if it is non-zero, notify after the release).
  *   bindings/wait.ts    waitSync: try; add to the waiter count; read the epoch; try again;
  *                       Atomics.wait(epoch, seen); leave the waiter count; loop.
  *   bindings/joinable_queue.ts  put/get/getMany/join/taskDone as waitSync over those calls.
@@ -33,7 +33,7 @@
  * Steps. A thread's step is one Promela statement or d_step; other threads interleave only
  * between steps. With FINE, the steps are the code's: a critical section is one step from
  * the acquire through the epoch bump (the writes before the bump are seen by nobody without
- * the lock), one for the read of the waiter count, one for the notify and the release; with
+ * the lock), one for the read of the waiter count with the release, one for the notify; with
  * WALK, the stores the walk reads without the lock are steps of their own, in the code's
  * order (model/README.md names the two it joins). Without FINE, two reductions shrink the state space; model/README.md argues why
  * neither hides a behaviour that matters, and CI checks the FINE model as well:
@@ -137,6 +137,7 @@ byte waiters[3];
 byte mem[MEMSIZE];
 
 /* ---- the futexes' sleepers: word + 1 (0 = awake), and the value the wait was given ------- */
+byte pending;               /* notifies due after a release and not yet made */
 byte sleepOn[NWAITERS];
 byte sleepVal[NWAITERS];
 
@@ -177,16 +178,19 @@ inline notify_if_waiting(w) {
 }
 
 #ifdef FINE
-/* The read of the waiter count, then the notify with the release. */
+/* The read of the waiter count with the release, then the notify (I6: after the release).
+ * The read and the release are one step here, two in the code: a waiter that registers
+ * between them cannot finish its retry before the release (it needs the lock), so it
+ * behaves as one that registers after both. */
 inline notify_and_release(w) {
-  notifying = (waiters[w] != 0);
+  d_step { notifying = (waiters[w] != 0); pending = pending + notifying; lock = 0 };
   d_step {
     if
     :: notifying -> wake(w)
     :: else
     fi;
-    notifying = 0;
-    lock = 0
+    pending = pending - notifying;
+    notifying = 0
   }
 }
 #define ANNOUNCE_IN_STEP(w)
@@ -744,9 +748,10 @@ inline shutdown(immediate) {
   d_step { DISCARD_REST epoch[ITEMS]++ };
   BUMP_SPACE
   epoch[DONE]++;
+  d_step { pending++; lock = 0 };  /* the release; the notifies follow it (I6) */
   d_step { wake(ITEMS) };
   d_step { WAKE_SPACE skip };
-  d_step { wake(DONE); lock = 0 }
+  d_step { wake(DONE); pending-- }
 #else
   d_step {
     DISCARD_REST
@@ -838,10 +843,10 @@ proctype Closer() {
 }
 #endif
 
-/* Lost wake-ups, checked in every state where the lock is free (inside a critical
- * section a waiter may be asleep on a word just bumped, until the notify): a thread asleep
- * when it should have been woken. The watcher is blocked, at an end label, unless one
- * shows. */
+/* Lost wake-ups, checked in every state where the lock is free and no notify is due
+ * (inside a critical section, and between a release and the notify that follows it, a
+ * waiter may be asleep on a word just bumped, until the notify): a thread asleep when it
+ * should have been woken. The watcher is blocked, at an end label, unless one shows. */
 #define ASLEEP(id) (sleepOn[id] != 0)
 #define STALE(id) (ASLEEP(id) && epoch[sleepOn[id] - 1] != sleepVal[id])
 #define NO_STALE_SLEEPER (!STALE(0) && !STALE(1) && !STALE(2) && !STALE(3) && !STALE(4))
@@ -851,7 +856,7 @@ proctype Closer() {
 proctype WakeUps() {
 end_watch:
   atomic {
-    lock == 0 && !(NO_STALE_SLEEPER && GETTERS_OK && PUTTERS_OK && JOINER_OK) ->
+    lock == 0 && pending == 0 && !(NO_STALE_SLEEPER && GETTERS_OK && PUTTERS_OK && JOINER_OK) ->
     /* Lost wake-up: asleep on a futex word that changed since it went to sleep. */
     assert(NO_STALE_SLEEPER);
     /* Lost wake-up: a getter asleep while items are queued or the queue is shut down. */

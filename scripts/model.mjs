@@ -37,7 +37,7 @@ const checks = [
   { name: "shutdown immediate", what: "the same with shutdown(immediate = true)", defines: SHUTDOWN_NOW, expect: "pass" },
   { name: "getMany walk", what: "3 items, getMany(2) walking the ring without the lock beside get()", defines: WALK, expect: "pass" },
   { name: "join racing puts", what: "2 + 1 items, maxsize 2, join() from the start", defines: { JOIN_EARLY: 1, NITEMS1: 1, MAXSIZE: 2 }, expect: "pass" },
-  { name: "fine steps", what: "2 x 1 items, maxsize 1, join from the start, every step as the code takes it", defines: FINE_SMALL, expect: "pass" },
+  { name: "fine steps", what: "2 x 1 items, maxsize 1, join from the start, every step as the code takes it (about 18 M states)", defines: FINE_SMALL, expect: "pass", large: true },
   { name: "2x2 maxsize 2, fine steps", what: "the first check, every step as the code takes it (about 24 M states, a minute)", defines: { ...TWO_BY_TWO, FINE: 1 }, expect: "pass", slow: true },
   { name: "notify before publish", what: "bump and notify before the item is in the ring: harmless under the lock", defines: { NOTIFY_BEFORE_PUBLISH: 1, NITEMS: 1, MAXSIZE: 1 }, expect: "pass" },
   { name: "broken epoch after retry", what: "a waiter reads the epoch after its retry", defines: { ...TWO_BY_TWO, BROKEN_EPOCH_AFTER_RETRY: 1 }, expect: "fail", reason: LOST_WAKE_UP },
@@ -123,9 +123,10 @@ async function verify(c, dir) {
     // -DSAFETY: safety properties only (assertions, invalid end states), exhaustively; the
     // largest state space here needs about 2 GB; -DMEMLIM stops a runaway search. A broken
     // variant stops at its first error: -O0 compiles it faster than -O1 would run it.
-    // The slow checks' state vectors are compressed (-DCOLLAPSE: a third of the memory).
+    // The slow and the large checks' state vectors are compressed (-DCOLLAPSE: a third of
+    // the memory).
     const opt = c.expect === "pass" ? "-O1" : "-O0";
-    const size = c.slow ? ["-DCOLLAPSE", "-DMEMLIM=6144"] : ["-DMEMLIM=3072"];
+    const size = c.slow || c.large ? ["-DCOLLAPSE", "-DMEMLIM=6144"] : ["-DMEMLIM=3072"];
     const build = await run(cc, [opt, "-w", "-DSAFETY", ...size, "-o", "pan", "pan.c"], dir);
     if (build.code !== 0) return { ...result, detail: `${cc} failed:\n${build.output}` };
     const pan = await run("./pan", ["-m100000"], dir);

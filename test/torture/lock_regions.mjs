@@ -103,7 +103,6 @@ export function lockRegions(wat, lockAddress) {
       } else {
         // A return inside the region must directly follow a release, in the same straight
         // line of code (an exit with the lock held would leave it held for good).
-        let released = false;
         let j = endOf.get(acquire.at) + 1;
         // `if (lock != OK) return lock;`: the acquire's status is tested at once, and the
         // arm taken when it is not 0 (not acquired) holds nothing. With no else arm, the
@@ -112,12 +111,24 @@ export function lockRegions(wat, lockAddress) {
             ls[endOf.get(j + 1)]?.text === "end" && !ls.slice(j + 2, endOf.get(j + 1)).some((l) => l.text === "else")) {
           j = endOf.get(j + 1) + 1;
         }
+        // A release holds until the construct around it ends (or turns to its else arm);
+        // constructs opened after it, such as the notify that follows a release, are
+        // still past it.
+        let releasedUntil = -1;
         for (; j < last; j++) {
           look(j);
           const t = ls[j].text;
-          if (isRelease(ls, j)) released = true;
-          else if (CONTROL.test(t) || t === "else" || t === "end") released = false;
-          if (t === "return" && !released) problems.push(`line ${ls[j].line}: return with the lock held`);
+          if (isRelease(ls, j)) {
+            const around = stacks[j].at(-1);
+            releasedUntil = ls.length;
+            if (around) {
+              releasedUntil = endOf.get(around.at) ?? ls.length;
+              for (let k = j + 1; k < releasedUntil; k++) {
+                if (ls[k].text === "else" && stacks[k].at(-1) === around) { releasedUntil = k; break; }
+              }
+            }
+          }
+          if (t === "return" && j >= releasedUntil) problems.push(`line ${ls[j].line}: return with the lock held`);
         }
       }
       regions.push({ func: fn.name, from: ls[at].line, to: last >= 0 ? ls[last].line : ls[at].line, problems, notable: [...notable] });
