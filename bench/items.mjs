@@ -58,10 +58,10 @@ export class Tally {
     this.sum = (this.sum + hash) | 0;
     const want = this.next[producer];
     if (want === undefined || (this.strict ? seq !== want : seq < want)) {
-      if (this.outOfOrder++ === 0) this.firstProblem = `item ${seq} of producer ${producer} where ${want} was due`;
-      return;
+      if (this.outOfOrder++ === 0) this.firstProblem = `item ${seq} of producer ${producer} where ${want ?? "no producer"} was due`;
+      if (want === undefined) return;
     }
-    this.next[producer] = seq + 1;
+    this.next[producer] = seq + 1; // after a problem too: one misplaced item counts once or twice, not for the rest
   }
 
   /** Checks record bytes b[o .. o + 15] and counts them. */
