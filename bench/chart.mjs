@@ -67,14 +67,28 @@ function logAxis(values) {
   return { lo, hi: lo + span, x: (v) => BAR_X + ((Math.log10(Math.max(v, 10 ** lo)) - lo) / span) * BAR_W };
 }
 
+/** A power of ten as a tick label: 0.1, 1, 10, 100, 1k, 10k, ..., 1M, ..., 1G. */
+function tick(v) {
+  if (v >= 1e9) return `${v / 1e9}G`;
+  if (v >= 1e6) return `${v / 1e6}M`;
+  if (v >= 1e4) return `${v / 1e3}k`;
+  return String(Math.round(v * 10) / 10);
+}
+
 function axisLines(axis, top, bottom, unit) {
   let out = "";
   for (let d = axis.lo; d <= axis.hi; d++) {
     const x = axis.x(10 ** d).toFixed(1);
     out += `<line x1="${x}" y1="${top}" x2="${x}" y2="${bottom}" stroke="#ddd"/>`;
-    out += `<text x="${x}" y="${bottom + 11}" font-size="9" text-anchor="middle" fill="#666">${fmt(10 ** d)}${unit}</text>`;
+    out += `<text x="${x}" y="${bottom + 11}" font-size="9" text-anchor="middle" fill="#666">${tick(10 ** d)}${unit}</text>`;
   }
   return out;
+}
+
+/** A row's label, level with its bars; our queue's rows in bold. */
+function label(id, y, bars) {
+  const ours = /^s\d/.test(id);
+  return `<text x="${LABEL_W}" y="${y + (bars * BAR_H) / 2 + 4}" font-size="11" text-anchor="end"${ours ? ' font-weight="bold"' : ""}>${esc(LABELS[id] ?? id)}</text>`;
 }
 
 /** Renders the chart of `all` (latest.json: { node: {...}, deno: {...}, bun: {...} }). */
@@ -107,7 +121,7 @@ export function renderChart(all) {
       const rowsSvg = [];
       for (const id of ids) {
         const h = present.length * BAR_H + ROW_GAP;
-        rowsSvg.push(`<text x="${LABEL_W}" y="${y + (present.length * BAR_H) / 2 + 4}" font-size="11" text-anchor="end">${esc(LABELS[id] ?? id)}</text>`);
+        rowsSvg.push(label(id, y, present.length));
         present.forEach((r, k) => {
           const by = y + k * BAR_H;
           const row = all[r].rows?.[id];
@@ -140,7 +154,7 @@ export function renderChart(all) {
     const top = y;
     const rowsSvg = [];
     for (const id of ids) {
-      rowsSvg.push(`<text x="${LABEL_W}" y="${y + (present.length * BAR_H) / 2 + 4}" font-size="11" text-anchor="end">${esc(LABELS[id] ?? id)}</text>`);
+      rowsSvg.push(label(id, y, present.length));
       present.forEach((r, k) => {
         const by = y + k * BAR_H;
         const row = all[r].rows?.[id];
@@ -161,7 +175,7 @@ export function renderChart(all) {
     y += 14;
   }
   y += 10;
-  body += `<text x="10" y="${y}" font-size="9" fill="#666">Bars: median of the timed runs; thin line: min to max. Log scales. Figures and method: bench/README.md, bench/results/latest.json.</text>`;
+  body += `<text x="10" y="${y}" font-size="9" fill="#666">Bold: this queue; the rest are references. Bars: median of the timed runs; thin line: min to max. Log scales. Figures and method: bench/README.md, bench/results/latest.json.</text>`;
   y += 8;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y}" viewBox="0 0 ${W} ${y}" font-family="Helvetica, Arial, sans-serif">\n` +
     `<rect width="${W}" height="${y}" fill="#fff"/>\n${body}\n</svg>\n`;

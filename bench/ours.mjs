@@ -88,7 +88,8 @@ export async function mpmc({ workers, count, timeoutMs, watch }, { producers, co
     for (const w of consumerWorkers) await w.start("ours.mpmcConsumer", { handle: q.handle, producers });
     for (const [p, w] of producerWorkers.entries()) await w.start("ours.mpmcProducer", { handle: q.handle, go: go.buffer, producer: p, count: counts[p] });
     for (const w of [...consumerWorkers, ...producerWorkers]) await w.expect("ready", timeoutMs);
-    const seconds = await watch([q.handle], () => {
+    let seconds;
+    const started = watch([q.handle], () => {
       const t0 = performance.now();
       Atomics.store(go, GO, 1);
       Atomics.notify(go, GO);
@@ -100,7 +101,12 @@ export async function mpmc({ workers, count, timeoutMs, watch }, { producers, co
       if (!q.join(timeoutMs)) throw new Error(`join() timed out after ${timeoutMs / 1000} s`);
       return (performance.now() - t0) / 1000;
     });
-    for (const w of producerWorkers) await w.expect("done", timeoutMs);
+    try {
+      seconds = await started;
+    } finally {
+      // A producer's error says more than "not done": read their messages first.
+      for (const w of producerWorkers) await w.expect("done", timeoutMs);
+    }
     q.shutdown();
     const tallies = [];
     for (const w of consumerWorkers) tallies.push(await w.expect("done", timeoutMs));
@@ -211,9 +217,13 @@ export const jobs = {
       const flags = new Int32Array(go);
       ready();
       while (Atomics.load(flags, GO) === 0) Atomics.wait(flags, GO, 0, 1000);
-      putRecords(q, count, producer);
-      Atomics.add(flags, PUT_DONE, 1);
-      Atomics.notify(flags, PUT_DONE);
+      try {
+        putRecords(q, count, producer);
+      } finally {
+        // Also on an error: the main thread waits for this before it reads the messages.
+        Atomics.add(flags, PUT_DONE, 1);
+        Atomics.notify(flags, PUT_DONE);
+      }
       return { put: count };
     });
   },

@@ -148,13 +148,13 @@ const rows = [
 
   { group: "s4", id: "s4", what: "S4 queue: 2 producers, 2 consumers, 16-byte Uint8Array, bytes, maxsize 0", workers: 4, guess: 100_000, max: 4e6, run: (c) => mpmc(c, { producers: 2, consumers: 2, maxsize: 0 }) },
 
-  { group: "s5", id: "s5", kind: "latency", what: `S5 queue ping-pong, 16-byte Uint8Array${spinKnob ? `, default spin (${spinKnob.spinMicros} us)` : ""}`, workers: 1, guess: 2000, max: 1e5, run: (c) => pingPong(c, {}) },
+  { group: "s5", id: "s5", kind: "latency", what: `S5 queue ping-pong, 16-byte Uint8Array${spinKnob ? `, default spin (${spinKnob.spinMicros} us)` : ""}`, workers: 1, guess: 2000, min: 1000, max: 5e4, run: (c) => pingPong(c, {}) },
   ...(spinKnob
-    ? [{ group: "s5", id: "s5.spin0", kind: "latency", what: "S5 queue ping-pong, spin 0 (tuning.spinMicros = 0)", workers: 1, guess: 2000, max: 1e5, run: (c) => pingPong(c, { spinMicros: 0 }) }]
+    ? [{ group: "s5", id: "s5.spin0", kind: "latency", what: "S5 queue ping-pong, spin 0 (tuning.spinMicros = 0)", workers: 1, guess: 2000, min: 1000, max: 5e4, run: (c) => pingPong(c, { spinMicros: 0 }) }]
     : []),
-  { group: "s5", id: "ring.pingpong", kind: "latency", what: "ref Atomics.wait/notify ping-pong", workers: 1, guess: 2000, max: 1e5, run: (c) => ringPingPong(c, { spinMicros: 0 }) },
-  { group: "s5", id: "ring.pingpong.spin", kind: "latency", what: "ref Atomics ping-pong, spin up to 20 us, then wait", workers: 1, guess: 2000, max: 1e5, run: (c) => ringPingPong(c, { spinMicros: 20 }) },
-  { group: "s5", id: "pm.pingpong", kind: "latency", what: "ref postMessage ping-pong", workers: 1, guess: 2000, max: 1e5, run: (c) => postMessagePingPong(c) },
+  { group: "s5", id: "ring.pingpong", kind: "latency", what: "ref Atomics.wait/notify ping-pong", workers: 1, guess: 2000, min: 1000, max: 5e4, run: (c) => ringPingPong(c, { spinMicros: 0 }) },
+  { group: "s5", id: "ring.pingpong.spin", kind: "latency", what: "ref Atomics ping-pong, spin up to 20 us, then wait", workers: 1, guess: 2000, min: 1000, max: 5e4, run: (c) => ringPingPong(c, { spinMicros: 20 }) },
+  { group: "s5", id: "pm.pingpong", kind: "latency", what: "ref postMessage ping-pong", workers: 1, guess: 2000, min: 1000, max: 5e4, run: (c) => postMessagePingPong(c) },
 ];
 for (const r of rows) r.kind ??= "rate";
 
@@ -193,7 +193,7 @@ function fail(row, e) {
 function sizeFrom(row, rate) {
   if (QUICK) return row.kind === "latency" ? QUICK_TRIPS : QUICK_ITEMS;
   const n = Math.round((rate * TARGET_S) / 256) * 256;
-  return Math.max(256, Math.min(row.max, n));
+  return Math.max(row.min ?? 256, Math.min(row.max, n));
 }
 
 let watchdog;
@@ -206,9 +206,12 @@ async function measureGroup(group) {
     row.samples = [];
   }
   try {
+    // Warm-up: a run of `guess` items, then (full runs) one of the size it suggests, whose
+    // rate, with the code now optimised, sizes the timed runs.
     for (const row of list) {
       try {
-        const { rate } = await runOnce(row, QUICK ? sizeFrom(row, 0) : row.guess);
+        let { rate } = await runOnce(row, QUICK ? sizeFrom(row, 0) : row.guess);
+        if (!QUICK) ({ rate } = await runOnce(row, sizeFrom(row, rate)));
         row.count = sizeFrom(row, rate);
         console.log(`  ${group} warm-up ${row.id}: ${fmtRate(rate, row)} -> ${row.count.toLocaleString("en-US")} ${row.kind === "latency" ? "round trips" : "items"} per run`);
       } catch (e) {
@@ -248,6 +251,7 @@ function summarize(row) {
   const out = { what: row.what, kind: row.kind, ok: !row.failure, failure: row.failure, count: row.count, runs: row.rates.length, rates: row.rates.map(Math.round) };
   if (row.rates.length > 0) {
     out.median = median(row.rates);
+    out.secondsPerRun = Math.round((row.count / out.median) * 1000) / 1000;
     out.min = Math.min(...row.rates);
     out.max = Math.max(...row.rates);
   }
@@ -393,7 +397,20 @@ for (const t of targets) {
   const measured = t.evidence ?? (t.ratio === undefined ? "not measured" : `${t.ratio >= 10 ? t.ratio.toFixed(1) : t.ratio.toFixed(2)}x (need ${t.need}x)`);
   console.log(`  ${pad(t.target, 70)} ${pad(measured, 60)} ${t.met === undefined ? "n/a" : t.met ? "met" : "MISSED"}`);
 }
-if (!spinKnob) console.log("spin study: spin knob not available (dist/wait.js exports no `tuning`)");
+// What a short spin before waiting buys here: p50 without the spin over p50 with it.
+const spinStudy = {
+  queue: spinKnob
+    ? (p50("s5") && p50("s5.spin0") ? { defaultSpinMicros: spinKnob.spinMicros, p50Us: p50("s5"), p50NoSpinUs: p50("s5.spin0"), gain: p50("s5.spin0") / p50("s5") } : undefined)
+    : "spin knob not available (dist/wait.js exports no `tuning`)",
+  ring: p50("ring.pingpong") && p50("ring.pingpong.spin")
+    ? { spinMicros: 20, p50Us: p50("ring.pingpong.spin"), p50NoSpinUs: p50("ring.pingpong"), gain: p50("ring.pingpong") / p50("ring.pingpong.spin") }
+    : undefined,
+};
+const gainText = (g) => `p50 ${g.p50NoSpinUs.toFixed(1)} us without it, ${g.p50Us.toFixed(1)} us with it: ` +
+  (g.gain >= 1 ? `${g.gain.toFixed(2)}x quicker` : `${(1 / g.gain).toFixed(2)}x slower`);
+if (typeof spinStudy.queue === "string") console.log(`spin study, queue: ${spinStudy.queue}`);
+else if (spinStudy.queue) console.log(`spin study, queue (default spin ${spinStudy.queue.defaultSpinMicros} us): ${gainText(spinStudy.queue)}`);
+if (spinStudy.ring) console.log(`spin study, raw Atomics ping-pong (spin 20 us): ${gainText(spinStudy.ring)}`);
 if (evidence) {
   const a = evidence.allocation;
   console.log(`allocation: heap counter ${a.heapCounter}; GC counter ${a.gcCounter}`);
@@ -416,6 +433,7 @@ const entry = {
   python: python?.skipped ? { skipped: python.skipped } : python ? { version: python.python, startMethod: python.start_method } : null,
   ratios,
   targets,
+  spinStudy,
   evidence: evidence ?? null,
 };
 mkdirSync(resultsDir, { recursive: true });
