@@ -8,9 +8,12 @@
 //             the producer adds 1 per record, the consumer subtracts 1 per record once it
 //             has checked it, and the producer waits for 0 at the end.
 // A side that finds nothing to do raises its "waiting" flag, looks again, and only then
-// waits; the other side notifies only when it sees the flag (and clears it), so nobody
-// calls Atomics.notify while the other side runs. Each index, flag and counter lives on
-// its own 64-byte line. Also the wait/notify ping-pong of scenario 5.
+// waits; it lowers the flag when it stops waiting. The other side notifies only while it
+// sees the flag raised, so nobody calls Atomics.notify while the other side runs. Only the
+// waiter lowers its flag: a notifier that cleared it (say with Atomics.exchange) could clear
+// the flag of the waiter's next wait and notify before that wait began, and the wait would
+// then miss every later publish (a lost wake-up, seen here once in ~10^7 waits). Each index,
+// flag and counter lives on its own 64-byte line. Also the ping-pong of scenario 5.
 
 import { RECORD_BYTES, Tally, writeRecord } from "./items.mjs";
 
@@ -31,22 +34,24 @@ export const RING_CAPACITY = 1024;
 function waitAtLeast(i32, index, flag, min, timeoutMs) {
   let v = Atomics.load(i32, index);
   if (v >= min) return v;
-  for (;;) {
-    Atomics.store(i32, flag, 1);
-    v = Atomics.load(i32, index); // after raising the flag: a later change notifies us
-    if (v >= min) break;
-    if (Atomics.wait(i32, index, v, timeoutMs) === "timed-out") {
-      throw new Error(`ring: word ${index} stayed at ${v} for ${timeoutMs / 1000} s (waiting for ${min})`);
+  Atomics.store(i32, flag, 1);
+  try {
+    for (;;) {
+      v = Atomics.load(i32, index); // after raising the flag: a later change notifies us
+      if (v >= min) return v;
+      if (Atomics.wait(i32, index, v, timeoutMs) === "timed-out") {
+        throw new Error(`ring: word ${index} stayed at ${v} for ${timeoutMs / 1000} s (waiting for ${min})`);
+      }
     }
+  } finally {
+    Atomics.store(i32, flag, 0);
   }
-  Atomics.store(i32, flag, 0);
-  return v;
 }
 
 /** Stores `value` in i32[index] and wakes the other side if its flag says it may wait. */
 function publish(i32, index, value, flag) {
-  Atomics.store(i32, index, value);
-  if (Atomics.load(i32, flag) !== 0 && Atomics.exchange(i32, flag, 0) !== 0) Atomics.notify(i32, index, 1);
+  Atomics.store(i32, index, value); // before reading the flag: the waiter's mirror image
+  if (Atomics.load(i32, flag) !== 0) Atomics.notify(i32, index, 1);
 }
 
 /** Throughput of the ring in `mode` ("one", "batch" or "counter"): `count` records. */
@@ -76,12 +81,8 @@ export async function ringThroughput({ workers: [consumer], count, timeoutMs }, 
     publish(i32, TAIL, tail, CONSUMER_WAITING);
   }
   if (counter) {
-    for (;;) {
-      let tasks = Atomics.load(i32, TASKS);
-      if (tasks === 0) break;
-      Atomics.store(i32, JOIN_WAITING, 1);
-      tasks = Atomics.load(i32, TASKS);
-      if (tasks === 0) break;
+    Atomics.store(i32, JOIN_WAITING, 1); // the consumer notifies at 0 only while this is up
+    for (let tasks; (tasks = Atomics.load(i32, TASKS)) !== 0;) {
       if (Atomics.wait(i32, TASKS, tasks, timeoutMs) === "timed-out") throw new Error(`ring: ${tasks} tasks unfinished for ${timeoutMs / 1000} s`);
     }
   } else {
@@ -154,10 +155,7 @@ export const jobs = {
         tally.addRecordWords(i32, RING + (head & mask) * WORDS); // read before the slot is freed
         head++;
         publish(i32, HEAD, head, PRODUCER_WAITING);
-        if (counter && Atomics.sub(i32, TASKS, 1) === 1 && Atomics.load(i32, JOIN_WAITING) !== 0 &&
-          Atomics.exchange(i32, JOIN_WAITING, 0) !== 0) {
-          Atomics.notify(i32, TASKS, 1);
-        }
+        if (counter && Atomics.sub(i32, TASKS, 1) === 1 && Atomics.load(i32, JOIN_WAITING) !== 0) Atomics.notify(i32, TASKS, 1);
       }
     }
     return tally.result();
