@@ -79,7 +79,7 @@ export async function allocationEvidence({ n }) {
     gc?.stop();
     return {
       n,
-      heapCounter: heap?.how ?? "none (JavaScriptCore exposes no allocation counter)",
+      heapCounter: heap?.how ?? "JavaScriptCore exposes no allocation counter",
       gcCounter: gc?.how ?? "none in this runtime",
       putBytesPerItem: putBytes,
       putGcs,

@@ -95,7 +95,8 @@ function git(...args) {
   }
 }
 const commit = git("rev-parse", "--short", "HEAD");
-const dirty = commit !== undefined && git("status", "--porcelain", "--untracked-files=no") !== "";
+// Dirty: tracked files differ from the commit (the results this bench writes do not count).
+const dirty = commit !== undefined && git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)bench/results") !== "";
 
 function cpuModel() {
   try {
@@ -376,8 +377,9 @@ if (evidence) {
   targets.push({
     target: "put on the bytes path allocates nothing per item",
     evidence: a.putBytesPerItem === undefined
-      ? `not measurable in this runtime (${a.heapCounter})`
-      : `${a.putBytesPerItem.toFixed(2)} B/put, ${a.putGcs ?? "?"} GCs in ${fmtNumber(a.n)} puts (control: ${a.controlBytesPerItem.toFixed(1)} B, ${a.controlGcs ?? "?"} GCs)`,
+      ? `not measurable here (${a.heapCounter})`
+      : `${a.putBytesPerItem.toFixed(2)} B/put${a.putGcs === undefined ? "" : `, ${a.putGcs} GCs`} in ${fmtNumber(a.n)} puts ` +
+        `(control: ${a.controlBytesPerItem.toFixed(1)} B${a.controlGcs === undefined ? "" : `, ${a.controlGcs} GCs`})`,
     met: a.zeroAllocation,
   });
   const n = evidence.notify;
