@@ -101,12 +101,12 @@ export async function mpmc({ workers, count, timeoutMs, watch }, { producers, co
       if (!q.join(timeoutMs)) throw new Error(`join() timed out after ${timeoutMs / 1000} s`);
       return (performance.now() - t0) / 1000;
     });
-    try {
-      seconds = await started;
-    } finally {
-      // A producer's error says more than "not done": read their messages first.
-      for (const w of producerWorkers) await w.expect("done", timeoutMs);
-    }
+    // A producer's error says more than "not done", and the first error more than the
+    // ShutDown it caused in the others (shutDownOnError): read every producer's message.
+    const outcomes = await Promise.allSettled([started, ...producerWorkers.map((w) => w.expect("done", timeoutMs))]);
+    const errors = outcomes.filter((o) => o.status === "rejected").map((o) => o.reason);
+    if (errors.length > 0) throw errors.find((e) => !/ShutDown/.test(e.message)) ?? errors[0];
+    seconds = outcomes[0].value;
     q.shutdown();
     const tallies = [];
     for (const w of consumerWorkers) tallies.push(await w.expect("done", timeoutMs));
