@@ -46,7 +46,7 @@ const W = 980;
 const LABEL_W = 300;
 const BAR_X = LABEL_W + 10;
 const BAR_W = W - BAR_X - 90;
-const BAR_H = 9;
+const BAR_H = 11;
 const ROW_GAP = 6;
 
 const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
