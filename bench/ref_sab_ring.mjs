@@ -1,0 +1,182 @@
+// Reference: a minimal hand-written single-producer single-consumer ring of 16-byte records
+// on a SharedArrayBuffer, with Atomics.wait/notify: the practical limit for a JavaScript
+// cross-thread queue. The producer is this thread, the consumer a worker. Modes:
+//   "one"     publish every record on its own (the producer's index per record, the
+//             consumer's index per record);
+//   "batch"   the producer publishes every `batch` records, the consumer takes all it sees;
+//   "counter" "one" plus a shared task counter, the queue's taskDone()/join() in miniature:
+//             the producer adds 1 per record, the consumer subtracts 1 per record once it
+//             has checked it, and the producer waits for 0 at the end.
+// A side that finds nothing to do writes a fresh ticket (never 0) into its "waiting" word,
+// looks again, and only then waits; it writes 0 when it stops waiting. The other side,
+// after publishing, notifies only if it finds a ticket there and is the one to clear that
+// same ticket (compareExchange), so there is at most one notify per wait, and none while
+// the other side runs. The ticket is what makes this safe: clearing whatever flag is there
+// (Atomics.exchange) could clear the flag of the waiter's *next* wait, with a notify that
+// came before that wait began, and the wait would then miss every later publish (a lost
+// wake-up, seen once in ~10^7 waits). A notifier whose compareExchange fails saw an older
+// ticket: the waiter wrote the new one after this publish, so its next look sees it.
+// Each index, flag and counter lives on its own 64-byte line. Also the ping-pong of S5.
+
+import { RECORD_BYTES, Tally, writeRecord } from "./items.mjs";
+
+// Int32 indexes of the shared words.
+const HEAD = 0; // records the consumer has finished with (it may reuse their slots)
+const TAIL = 16; // records the producer has published
+const CONSUMER_WAITING = 32; // 1: the consumer waits on TAIL
+const PRODUCER_WAITING = 48; // 1: the producer waits on HEAD (full ring, or the end)
+const TASKS = 64; // "counter" mode: records put and not yet done
+const JOIN_WAITING = 80; // 1: the producer waits on TASKS for 0
+const RING = 96;
+const WORDS = RECORD_BYTES / 4;
+
+/** Ring capacity in records (a power of two): the bounded queue's maxsize 1024. */
+export const RING_CAPACITY = 1024;
+
+let ticket = 0; // this thread's last ticket (each side waits on one word only)
+
+/** Returns i32[index] once it is >= min, waiting with a ticket in `flag` when it must. */
+function waitAtLeast(i32, index, flag, min, timeoutMs) {
+  let v = Atomics.load(i32, index);
+  if (v >= min) return v;
+  try {
+    for (;;) {
+      ticket = (ticket % 0x7fff_ffff) + 1;
+      Atomics.store(i32, flag, ticket);
+      v = Atomics.load(i32, index); // after the ticket: a later publish notifies us
+      if (v >= min) return v;
+      if (Atomics.wait(i32, index, v, timeoutMs) === "timed-out") {
+        throw new Error(`ring: word ${index} stayed at ${v} for ${timeoutMs / 1000} s (waiting for ${min})`);
+      }
+    }
+  } finally {
+    Atomics.store(i32, flag, 0);
+  }
+}
+
+/** Stores `value` in i32[index] and wakes the other side if a ticket says it may wait. */
+function publish(i32, index, value, flag) {
+  Atomics.store(i32, index, value); // before reading the ticket: the waiter's mirror image
+  const t = Atomics.load(i32, flag);
+  if (t !== 0 && Atomics.compareExchange(i32, flag, t, 0) === t) Atomics.notify(i32, index, 1);
+}
+
+/** Throughput of the ring in `mode` ("one", "batch" or "counter"): `count` records. */
+export async function ringThroughput({ workers: [consumer], count, timeoutMs }, { mode, batch = 256 }) {
+  const capacity = RING_CAPACITY;
+  const mask = capacity - 1;
+  const i32 = new Int32Array(new SharedArrayBuffer((RING + capacity * WORDS) * 4));
+  await consumer.start("ring.consumer", { buffer: i32.buffer, count, mode, capacity, timeoutMs });
+  await consumer.expect("ready", timeoutMs);
+  const t0 = performance.now();
+  let tail = 0;
+  let head = 0; // as last seen: only re-read when the ring looks full
+  const counter = mode === "counter";
+  for (let i = 0; i < count;) {
+    if (tail - head === capacity) head = waitAtLeast(i32, HEAD, PRODUCER_WAITING, tail - capacity + 1, timeoutMs);
+    if (mode === "batch") {
+      const n = Math.min(batch, count - i, capacity - (tail - head));
+      for (let k = 0; k < n; k++) writeRecord(i32, RING + ((tail + k) & mask) * WORDS, i + k, 0);
+      tail += n;
+      i += n;
+    } else {
+      writeRecord(i32, RING + (tail & mask) * WORDS, i, 0);
+      if (counter) Atomics.add(i32, TASKS, 1); // before publishing: the count never goes below 0
+      tail++;
+      i++;
+    }
+    publish(i32, TAIL, tail, CONSUMER_WAITING);
+  }
+  if (counter) {
+    Atomics.store(i32, JOIN_WAITING, 1); // the consumer notifies at 0 only while this is up
+    for (let tasks; (tasks = Atomics.load(i32, TASKS)) !== 0;) {
+      if (Atomics.wait(i32, TASKS, tasks, timeoutMs) === "timed-out") throw new Error(`ring: ${tasks} tasks unfinished for ${timeoutMs / 1000} s`);
+    }
+  } else {
+    waitAtLeast(i32, HEAD, PRODUCER_WAITING, count, timeoutMs);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const tally = await consumer.expect("done", timeoutMs);
+  return { items: count, seconds, tallies: [tally], expected: { kind: "record", counts: [count] } };
+}
+
+/**
+ * Ping-pong: this thread writes a record into the PING slot and bumps PING; the worker
+ * copies it into the PONG slot and bumps PONG. Each side waits with Atomics.wait, after
+ * spinning up to `spinMicros` (0: no spin), and always notifies (the other side waits on
+ * every round). Each round trip in microseconds.
+ */
+export async function ringPingPong({ workers: [echo], count, timeoutMs }, { spinMicros = 0 }) {
+  const i32 = new Int32Array(new SharedArrayBuffer(4 * 64));
+  await echo.start("ring.echo", { buffer: i32.buffer, count, spinMicros, timeoutMs });
+  await echo.expect("ready", timeoutMs);
+  const tally = new Tally();
+  const samples = new Float64Array(count);
+  for (let i = 1; i <= count; i++) {
+    writeRecord(i32, PING_SLOT, i - 1, 0);
+    const t0 = performance.now();
+    Atomics.store(i32, PING, i);
+    Atomics.notify(i32, PING, 1);
+    awaitValue(i32, PONG, i, spinMicros, timeoutMs);
+    samples[i - 1] = (performance.now() - t0) * 1000;
+    tally.addRecordWords(i32, PONG_SLOT);
+  }
+  await echo.expect("done", timeoutMs);
+  return { items: count, samplesUs: samples, tallies: [tally.result()], expected: { kind: "record", counts: [count] } };
+}
+
+const PING = 0;
+const PONG = 16;
+const PING_SLOT = 32;
+const PONG_SLOT = 48;
+
+function awaitValue(i32, index, want, spinMicros, timeoutMs) {
+  if (spinMicros > 0) {
+    const end = performance.now() + spinMicros / 1000;
+    while (Atomics.load(i32, index) !== want && performance.now() < end);
+  }
+  for (;;) {
+    const v = Atomics.load(i32, index);
+    if (v === want) return;
+    if (Atomics.wait(i32, index, v, timeoutMs) === "timed-out") throw new Error(`ring ping-pong: no round ${want} within ${timeoutMs / 1000} s`);
+  }
+}
+
+// ---- the workers' jobs ------------------------------------------------------------------
+
+export const jobs = {
+  "ring.consumer"({ buffer, count, mode, capacity, timeoutMs }, ready) {
+    const i32 = new Int32Array(buffer);
+    const mask = capacity - 1;
+    const tally = new Tally();
+    const counter = mode === "counter";
+    ready();
+    let head = 0;
+    let tail = 0; // as last seen: only re-read when everything seen is consumed
+    while (head < count) {
+      if (head === tail) tail = waitAtLeast(i32, TAIL, CONSUMER_WAITING, head + 1, timeoutMs);
+      if (mode === "batch") {
+        for (; head < tail; head++) tally.addRecordWords(i32, RING + (head & mask) * WORDS);
+        publish(i32, HEAD, head, PRODUCER_WAITING);
+      } else {
+        tally.addRecordWords(i32, RING + (head & mask) * WORDS); // read before the slot is freed
+        head++;
+        publish(i32, HEAD, head, PRODUCER_WAITING);
+        if (counter && Atomics.sub(i32, TASKS, 1) === 1 && Atomics.load(i32, JOIN_WAITING) !== 0) Atomics.notify(i32, TASKS, 1);
+      }
+    }
+    return tally.result();
+  },
+
+  "ring.echo"({ buffer, count, spinMicros, timeoutMs }, ready) {
+    const i32 = new Int32Array(buffer);
+    ready();
+    for (let i = 1; i <= count; i++) {
+      awaitValue(i32, PING, i, spinMicros, timeoutMs);
+      for (let k = 0; k < WORDS; k++) i32[PONG_SLOT + k] = i32[PING_SLOT + k];
+      Atomics.store(i32, PONG, i);
+      Atomics.notify(i32, PONG, 1);
+    }
+    return { echoed: count };
+  },
+};
