@@ -385,7 +385,8 @@ if (evidence) {
   const n = evidence.notify;
   targets.push({
     target: "no Atomics.notify when nobody waits",
-    evidence: `${n.atomicsNotifyCalls} Atomics.notify calls, waiter counts non-zero ${n.waiterCountsSeenNonZero} times in ${fmtNumber(n.calls)} uncontended calls`,
+    evidence: `${n.coreNotifies} notifies by the core and ${n.atomicsNotifyCalls} Atomics.notify calls in ${fmtNumber(n.calls)} uncontended calls ` +
+      `(waiter counts non-zero ${n.waiterCountsSeenNonZero} times); control, one waiter registered: ${n.controlNotifies} notify for one put`,
     met: n.noNotify,
   });
 }
