@@ -381,7 +381,8 @@ export function encodeStructured(value: unknown): Uint8Array {
   } finally {
     root = null;
     if (nextId > 1) ids.clear();
-    scratch.length = 0;
+    // (setting an array's length calls into the runtime even when it is 0 already)
+    if (scratch.length !== 0) scratch.length = 0;
     encoding = false;
   }
 }
@@ -1024,7 +1025,13 @@ const f64bytes = new Uint8Array(f64.buffer);
 const i64 = new BigInt64Array(f64.buffer);
 let p = 0;
 let end = 0;
+// The objects decoded so far, by id, for back-references: objs[0 .. nObjs-1].
+// Kept from call to call (emptied, not shrunk) so that a message needs no new
+// array; `objs.length = 0` would free the backing store, and the next message
+// would allocate it again.
 let objs: unknown[] = [];
+let nObjs = 0;
+const OBJS_KEEP_LIMIT = 1024;
 let srcShared = -1; // -1 unknown, 0 no, 1 yes (TextDecoder refuses shared memory)
 let decoding = false;
 let u16scratch = new Uint16Array(256);
@@ -1065,7 +1072,7 @@ export function decodeStructured(bytes: Uint8Array): unknown {
     if (e instanceof RangeError) malformed(p, "nested deeper than this thread's stack allows");
     throw e;
   } finally {
-    objs.length = 0;
+    forgetObjs();
     src = EMPTY;
     decoding = false;
   }
@@ -1073,15 +1080,30 @@ export function decodeStructured(bytes: Uint8Array): unknown {
 const EMPTY = new Uint8Array(0);
 
 function decodeReentrant(bytes: Uint8Array): unknown {
-  const saved = [src, p, end, objs, srcShared] as const;
+  const saved = [src, p, end, objs, nObjs, srcShared] as const;
   objs = [];
+  nObjs = 0;
   decoding = false;
   try {
     return decodeStructured(bytes);
   } finally {
-    [src, p, end, objs, srcShared] = saved;
+    [src, p, end, objs, nObjs, srcShared] = saved;
     decoding = true;
   }
+}
+
+/** Lets go of the decoded objects (the caller owns them now). */
+function forgetObjs(): void {
+  if (nObjs > OBJS_KEEP_LIMIT) objs = [];
+  else for (let i = 0; i < nObjs; i++) objs[i] = undefined;
+  nObjs = 0;
+}
+
+/** An id for an object whose children are read before it can be created: a
+ * back-reference to it in the meantime reads undefined (and is refused). */
+function reserveObj(): number {
+  objs[nObjs] = undefined;
+  return nObjs++;
 }
 
 function need(n: number): void {
@@ -1149,12 +1171,12 @@ function readValue(): unknown {
     case T_BACKREF: {
       const at = p;
       const id = readVarint();
-      if (id >= objs.length) malformed(at, "back-reference to unknown object " + id);
+      if (id >= nObjs) malformed(at, "back-reference to unknown object " + id);
       return objs[id];
     }
     case T_OBJECT: {
       const o = {};
-      objs.push(o);
+      objs[nObjs++] = o;
       readProps(o);
       return o;
     }
@@ -1164,20 +1186,19 @@ function readValue(): unknown {
       const len = readVarint();
       if (len > 0xffffffff) malformed(p, "array length too large");
       const a: unknown[] = [];
-      objs.push(a);
+      objs[nObjs++] = a;
       readProps(a);
       a.length = len;
       return a;
     }
     case T_DATE: {
       const d = new Date(readFloat64());
-      objs.push(d);
+      objs[nObjs++] = d;
       return d;
     }
     case T_REGEXP: {
       const at = p - 1;
-      const id = objs.length;
-      objs.push(undefined);
+      const id = reserveObj();
       const source = readString();
       const flags = readString();
       let re: RegExp;
@@ -1192,7 +1213,7 @@ function readValue(): unknown {
     case T_MAP: {
       const n = readCount(2);
       const m = new Map();
-      objs.push(m);
+      objs[nObjs++] = m;
       for (let i = 0; i < n; i++) {
         const k = readValue();
         m.set(k, readValue());
@@ -1203,7 +1224,7 @@ function readValue(): unknown {
     case T_SET: {
       const n = readCount(1);
       const s = new Set();
-      objs.push(s);
+      objs[nObjs++] = s;
       for (let i = 0; i < n; i++) s.add(readValue());
       readProps(s);
       return s;
@@ -1217,12 +1238,11 @@ function readValue(): unknown {
       return readView();
     case T_NUMBER_OBJECT: {
       const o = Object(readFloat64());
-      objs.push(o);
+      objs[nObjs++] = o;
       return o;
     }
     case T_STRING_OBJECT: {
-      const id = objs.length;
-      objs.push(undefined);
+      const id = reserveObj();
       const o = Object(readString());
       objs[id] = o;
       return o;
@@ -1230,12 +1250,11 @@ function readValue(): unknown {
     case T_TRUE_OBJECT:
     case T_FALSE_OBJECT: {
       const o = Object(t === T_TRUE_OBJECT);
-      objs.push(o);
+      objs[nObjs++] = o;
       return o;
     }
     case T_BIGINT_OBJECT: {
-      const id = objs.length;
-      objs.push(undefined);
+      const id = reserveObj();
       if (p >= end) malformed(p, "unexpected end of data");
       const bt = src[p++];
       if (bt !== T_BIGINT64 && bt !== T_BIGINT_BIG) malformed(p - 1, "expected a bigint");
@@ -1425,7 +1444,7 @@ function readProps(o: Any): void {
 function readDenseArray(): unknown[] {
   const len = readCount(1);
   const a: unknown[] = new Array(len);
-  objs.push(a);
+  objs[nObjs++] = a;
   for (let i = 0; i < len; i++) {
     if (p >= end) malformed(p, "unexpected end of data");
     if (src[p] === T_HOLE) {
@@ -1444,8 +1463,7 @@ function readError(): Error {
   const kind = src[p++];
   const flags = src[p++];
   if (kind >= ErrorCtors.length || flags > 7) malformed(at, "bad Error header");
-  const id = objs.length;
-  objs.push(undefined);
+  const id = reserveObj();
   const message = flags & ERR_HAS_MESSAGE ? readString() : undefined;
   const stack = flags & ERR_HAS_STACK ? readString() : undefined;
   const Ctor = ErrorCtors[kind];
@@ -1491,7 +1509,7 @@ function readArrayBuffer(t: number): ArrayBuffer {
     ab = src.slice(p, p + len).buffer;
   }
   p += len;
-  objs.push(ab);
+  objs[nObjs++] = ab;
   return ab;
 }
 
@@ -1511,8 +1529,7 @@ function readView(): ArrayBufferView {
   if (Ctor === undefined) malformed(at, "Float16Array is not supported by this runtime");
   const byteOffset = readVarint();
   const length = readVarint();
-  const id = objs.length;
-  objs.push(undefined);
+  const id = reserveObj();
   if (p >= end) malformed(p, "unexpected end of data");
   const bt = src[p++];
   let buffer: unknown;

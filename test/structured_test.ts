@@ -827,6 +827,15 @@ describe("structured codec: property tests", () => {
     for (const c of cases) {
       expect(() => decodeStructured(new Uint8Array(c))).toThrow(/structured codec: malformed data at byte \d+/);
     }
+    // the decoder keeps its table of objects from call to call: nothing of an earlier
+    // message may be reachable from the next one
+    decodeStructured(encodeStructured([{}, {}, new ArrayBuffer(8)]).slice());
+    expect(() => decodeStructured(new Uint8Array([1, 0x0d, 0x01]))).toThrow(/back-reference to unknown object 1/);
+    // a view whose buffer refers back to the view itself (object 0, an ArrayBuffer last time)
+    decodeStructured(encodeStructured(new ArrayBuffer(8)).slice());
+    expect(() => decodeStructured(new Uint8Array([1, 0x18, 1, 0, 0, 0, 0x0d, 0x00]))).toThrow(
+      /view buffer is not an ArrayBuffer/,
+    );
     // a sparse array may claim a large length: it costs nothing
     const sparse = decodeStructured(new Uint8Array([1, 0x10, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00])) as unknown[];
     expect(sparse.length).toBe(2 ** 32 - 1);
