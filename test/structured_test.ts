@@ -287,6 +287,26 @@ const cases: Array<[string, () => unknown]> = [
         }
       })(),
   ],
+  [
+    "inherited enumerable keys dropped, own ones kept in order",
+    () => {
+      const o = Object.create({ inherited: 1, shadowed: "inherited" });
+      o.z = 1;
+      o.shadowed = "own";
+      o[1] = "index";
+      o.a = 2;
+      return o;
+    },
+  ],
+  [
+    "own non-enumerable key shadowing an inherited enumerable one",
+    () => {
+      const o = Object.create({ x: "inherited", y: 2 });
+      Object.defineProperty(o, "x", { value: "own", enumerable: false });
+      o.z = 3;
+      return o;
+    },
+  ],
   ["class with toStringTag getter", () => new (class T { a = 1; get [Symbol.toStringTag]() { return "T"; } })()],
   ["plain object with own toStringTag", () => ({ [Symbol.toStringTag]: "Date", a: 1 })],
   [
@@ -307,6 +327,60 @@ const cases: Array<[string, () => unknown]> = [
     () => ({
       get a() {
         delete (this as Any).b;
+        return 1;
+      },
+      b: 2,
+      c: 3,
+    }),
+  ],
+  [
+    "getter deletes a later key that shadows an inherited one",
+    () => {
+      const o = Object.create({ b: "inherited", d: "inherited too" });
+      Object.defineProperty(o, "a", {
+        get() {
+          delete this.b;
+          return 1;
+        },
+        enumerable: true,
+        configurable: true,
+      });
+      o.b = 2;
+      o.c = 3;
+      return o;
+    },
+  ],
+  [
+    "getter deletes itself",
+    () => ({
+      get a() {
+        delete (this as Any).a;
+        return "kept";
+      },
+      get u() {
+        delete (this as Any).u;
+        return undefined;
+      },
+      b: 2,
+    }),
+  ],
+  [
+    "getter deletes a later key and adds it back (now last)",
+    () => ({
+      get a() {
+        delete (this as Any).b;
+        (this as Any).b = "again";
+        return 1;
+      },
+      b: 2,
+      c: 3,
+    }),
+  ],
+  [
+    "getter makes a later key non-enumerable",
+    () => ({
+      get a() {
+        Object.defineProperty(this, "b", { enumerable: false });
         return 1;
       },
       b: 2,
