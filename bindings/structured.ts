@@ -38,7 +38,9 @@
  * Binary format (all multi-byte numbers little-endian; "varint" = unsigned
  * LEB128 up to 2^53-1; "string" = one of the string tags below):
  *
- *   message    := VERSION(0x01) value
+ *   message    := header value
+ *   header     := 0x01 (the value may hold back-references)
+ *               | 0x02 (it holds none: the decoder keeps no table of objects)
  *   0x01 undefined   0x02 null   0x03 false   0x04 true
  *   0x05 int32 (4 bytes)          0x06 float64 (8 bytes)
  *   0x07 bigint64 (8 bytes)       0x08 big bigint: sign byte, varint n, n magnitude bytes
@@ -73,7 +75,8 @@
 // ---------------------------------------------------------------------------
 // Tags
 
-const VERSION = 0x01;
+const HEADER_REFS = 0x01;
+const HEADER_NO_REFS = 0x02;
 const T_END = 0x00;
 const T_UNDEFINED = 0x01;
 const T_NULL = 0x02;
@@ -326,6 +329,7 @@ let pos = 0;
 let ids = new Map<object, number>();
 let nextId = 0;
 let root: object | null = null;
+let wroteBackref = false;
 let scratch: unknown[] = [];
 let encoding = false;
 
@@ -369,14 +373,16 @@ export function encodeStructured(value: unknown): Uint8Array {
   }
   pos = 0;
   nextId = 0;
+  wroteBackref = false;
   try {
-    buf[pos++] = VERSION;
+    pos = 1; // the header, once we know it
     if (typeof value === "object" && value !== null) {
       root = value;
       writeObject(value);
     } else {
       writeValue(value);
     }
+    buf[0] = wroteBackref ? HEADER_REFS : HEADER_NO_REFS;
     if (pos >= VIEW_CACHE_LIMIT) return buf.subarray(0, pos);
     return views[pos] ?? (views[pos] = new Uint8Array(buf.buffer, 0, pos));
   } catch (e) {
@@ -396,7 +402,7 @@ export function encodeStructured(value: unknown): Uint8Array {
 
 /** A getter called encodeStructured while we were encoding: use fresh state. */
 function encodeReentrant(value: unknown): Uint8Array {
-  const saved = [buf, dv, views, pos, ids, nextId, root, scratch] as const;
+  const saved = [buf, dv, views, pos, ids, nextId, root, scratch, wroteBackref] as const;
   buf = new Uint8Array(256);
   dv = new DataView(buf.buffer);
   views = [];
@@ -406,7 +412,7 @@ function encodeReentrant(value: unknown): Uint8Array {
   try {
     return encodeStructured(value);
   } finally {
-    [buf, dv, views, pos, ids, nextId, root, scratch] = saved;
+    [buf, dv, views, pos, ids, nextId, root, scratch, wroteBackref] = saved;
     encoding = true;
   }
 }
@@ -487,20 +493,27 @@ function writeBigInt(v: bigint): void {
   for (let i = 0, j = hex.length - 2; i < n; i++, j -= 2) buf[pos++] = parseInt(hex.substr(j, 2), 16);
 }
 
+// Small enough for the engine to inline at every call: long strings, and short
+// ones that need the buffer to grow, go to writeLongString.
 function writeString(s: string): void {
   const len = s.length;
+  if (len > FIXSTR_MAX || pos + 1 + len > buf.length) return writeLongString(s);
+  const b = buf;
+  let q = pos + 1;
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 255) return writeUtf16(s);
+    b[q++] = c;
+  }
+  b[pos] = T_FIXSTR + len;
+  pos = q;
+}
+
+function writeLongString(s: string): void {
+  const len = s.length;
   if (len <= FIXSTR_MAX) {
-    if (pos + 1 + len * 2 + 5 > buf.length) grow(1 + len * 2 + 5);
-    const b = buf;
-    let q = pos;
-    b[q++] = T_FIXSTR + len;
-    for (let i = 0; i < len; i++) {
-      const c = s.charCodeAt(i);
-      if (c > 255) return writeUtf16(s);
-      b[q++] = c;
-    }
-    pos = q;
-    return;
+    if (pos + 1 + len > buf.length) grow(1 + len);
+    return writeString(s);
   }
   if (pos + len * 2 + 11 > buf.length) grow(len * 2 + 11);
   const start = pos;
@@ -577,6 +590,7 @@ function register(v: object): void {
 }
 
 function writeBackref(id: number): void {
+  wroteBackref = true;
   if (pos + 1 > buf.length) grow(1);
   buf[pos++] = T_BACKREF;
   writeVarint(id);
@@ -1061,12 +1075,14 @@ const f64bytes = new Uint8Array(f64.buffer);
 const i64 = new BigInt64Array(f64.buffer);
 let p = 0;
 let end = 0;
-// The objects decoded so far, by id, for back-references: objs[0 .. nObjs-1].
+// The objects decoded so far, by id, for back-references: objs[0 .. nObjs-1]
+// (only when the header says the message has back-references).
 // Kept from call to call (emptied, not shrunk) so that a message needs no new
 // array; `objs.length = 0` would free the backing store, and the next message
 // would allocate it again.
 let objs: unknown[] = [];
 let nObjs = 0;
+let keepObjs = true;
 const OBJS_KEEP_LIMIT = 1024;
 let srcShared = -1; // -1 unknown, 0 no, 1 yes (TextDecoder refuses shared memory)
 let decoding = false;
@@ -1096,7 +1112,10 @@ export function decodeStructured(bytes: Uint8Array): unknown {
   p = 0;
   end = b.length;
   try {
-    if (end === 0 || src[0] !== VERSION) malformed(0, end === 0 ? "empty input" : "unknown format version");
+    if (end === 0) malformed(0, "empty input");
+    const header = src[0];
+    if (header !== HEADER_REFS && header !== HEADER_NO_REFS) malformed(0, "unknown format version");
+    keepObjs = header === HEADER_REFS;
     p = 1;
     const v = readValue();
     if (p !== end) malformed(p, "trailing bytes");
@@ -1116,14 +1135,14 @@ export function decodeStructured(bytes: Uint8Array): unknown {
 const EMPTY = new Uint8Array(0);
 
 function decodeReentrant(bytes: Uint8Array): unknown {
-  const saved = [src, p, end, objs, nObjs, srcShared] as const;
+  const saved = [src, p, end, objs, nObjs, keepObjs, srcShared] as const;
   objs = [];
   nObjs = 0;
   decoding = false;
   try {
     return decodeStructured(bytes);
   } finally {
-    [src, p, end, objs, nObjs, srcShared] = saved;
+    [src, p, end, objs, nObjs, keepObjs, srcShared] = saved;
     decoding = true;
   }
 }
@@ -1135,11 +1154,22 @@ function forgetObjs(): void {
   nObjs = 0;
 }
 
+/** Numbers a decoded object, for back-references (if the message has any). */
+function keep(o: unknown): void {
+  if (keepObjs) objs[nObjs++] = o;
+}
+
 /** An id for an object whose children are read before it can be created: a
  * back-reference to it in the meantime reads undefined (and is refused). */
 function reserveObj(): number {
+  if (!keepObjs) return -1;
   objs[nObjs] = undefined;
   return nObjs++;
+}
+
+/** Sets the object of an id from reserveObj. */
+function fill(id: number, o: unknown): void {
+  if (id >= 0) objs[id] = o;
 }
 
 function need(n: number): void {
@@ -1212,7 +1242,7 @@ function readValue(): unknown {
     }
     case T_OBJECT: {
       const o = {};
-      objs[nObjs++] = o;
+      keep(o);
       readObjectProps(o);
       return o;
     }
@@ -1222,14 +1252,14 @@ function readValue(): unknown {
       const len = readVarint();
       if (len > 0xffffffff) malformed(p, "array length too large");
       const a: unknown[] = [];
-      objs[nObjs++] = a;
+      keep(a);
       readProps(a);
       a.length = len;
       return a;
     }
     case T_DATE: {
       const d = new Date(readFloat64());
-      objs[nObjs++] = d;
+      keep(d);
       return d;
     }
     case T_REGEXP: {
@@ -1243,13 +1273,13 @@ function readValue(): unknown {
       } catch {
         malformed(at, "invalid RegExp");
       }
-      objs[id] = re;
+      fill(id, re);
       return re;
     }
     case T_MAP: {
       const n = readCount(2);
       const m = new Map();
-      objs[nObjs++] = m;
+      keep(m);
       for (let i = 0; i < n; i++) {
         const k = readValue();
         m.set(k, readValue());
@@ -1260,7 +1290,7 @@ function readValue(): unknown {
     case T_SET: {
       const n = readCount(1);
       const s = new Set();
-      objs[nObjs++] = s;
+      keep(s);
       for (let i = 0; i < n; i++) s.add(readValue());
       readProps(s);
       return s;
@@ -1274,19 +1304,19 @@ function readValue(): unknown {
       return readView();
     case T_NUMBER_OBJECT: {
       const o = Object(readFloat64());
-      objs[nObjs++] = o;
+      keep(o);
       return o;
     }
     case T_STRING_OBJECT: {
       const id = reserveObj();
       const o = Object(readString());
-      objs[id] = o;
+      fill(id, o);
       return o;
     }
     case T_TRUE_OBJECT:
     case T_FALSE_OBJECT: {
       const o = Object(t === T_TRUE_OBJECT);
-      objs[nObjs++] = o;
+      keep(o);
       return o;
     }
     case T_BIGINT_OBJECT: {
@@ -1295,7 +1325,7 @@ function readValue(): unknown {
       const bt = src[p++];
       if (bt !== T_BIGINT64 && bt !== T_BIGINT_BIG) malformed(p - 1, "expected a bigint");
       const o = Object(readBigIntBody(bt));
-      objs[id] = o;
+      fill(id, o);
       return o;
     }
     default:
@@ -1432,12 +1462,41 @@ function readUtf16(n: number): string {
 
 // Property keys repeat from message to message: keep the strings of short ones
 // so that decoding them costs a hash and a compare, not an allocation (and
-// the engine gets back a string it has already internalized).
-const KEY_CACHE_SIZE = 4096;
+// the engine gets back the string it has already internalized).
+const KEY_CACHE_BITS = 12;
+const KEY_CACHE_SIZE = 1 << KEY_CACHE_BITS;
 const keyCache: Array<string | undefined> = new Array(KEY_CACHE_SIZE).fill(undefined);
+// A key of up to 8 bytes is known by its length and its bytes packed into two
+// int32: a hit costs one pass over the bytes and no string compare.
+const keyLo = new Int32Array(KEY_CACHE_SIZE);
+const keyHi = new Int32Array(KEY_CACHE_SIZE);
+const keyLen = new Uint8Array(KEY_CACHE_SIZE); // length + 1 of a short key, 0 for a longer one
 
+/** A property key of n latin1 bytes at p (n < 32). */
 function readKey(n: number): string {
   if (n > end - p) malformed(p, "unexpected end of data");
+  if (n > 8) return readLongKey(n);
+  const b = src;
+  const s = p;
+  let lo = 0;
+  let hi = 0;
+  let i = 0;
+  for (; i < n && i < 4; i++) lo |= b[s + i] << (i << 3);
+  for (; i < n; i++) hi |= b[s + i] << ((i - 4) << 3);
+  const h = Math.imul(lo ^ Math.imul(hi ^ n, 0x9e3779b1), 0x85ebca6b) >>> (32 - KEY_CACHE_BITS);
+  if (keyLen[h] === n + 1 && keyLo[h] === lo && keyHi[h] === hi) {
+    p += n;
+    return keyCache[h]!;
+  }
+  const k = internalized(readLatin1(n));
+  keyCache[h] = k;
+  keyLen[h] = n + 1;
+  keyLo[h] = lo;
+  keyHi[h] = hi;
+  return k;
+}
+
+function readLongKey(n: number): string {
   const s = p;
   let h = n;
   for (let i = s; i < s + n; i++) h = (Math.imul(h, 31) + src[i]) | 0;
@@ -1453,6 +1512,7 @@ function readKey(n: number): string {
   }
   const k = internalized(readLatin1(n));
   keyCache[h] = k;
+  keyLen[h] = 0;
   return k;
 }
 
@@ -1575,7 +1635,7 @@ function storeAt(o: Any, i: number, k: string, v: unknown): void {
 function readDenseArray(): unknown[] {
   const len = readCount(1);
   const a: unknown[] = new Array(len);
-  objs[nObjs++] = a;
+  keep(a);
   for (let i = 0; i < len; i++) {
     if (p >= end) malformed(p, "unexpected end of data");
     if (src[p] === T_HOLE) {
@@ -1602,7 +1662,7 @@ function readError(): Error {
   if (stack !== undefined) setStack(e, stack);
   else if (ABSENT_STACK_IS_OWN_UNDEFINED) setStack(e, undefined);
   else delete e.stack;
-  objs[id] = e;
+  fill(id, e);
   if (flags & ERR_HAS_CAUSE) {
     defineProp(e, "cause", { value: readValue(), writable: true, enumerable: false, configurable: true });
   }
@@ -1640,7 +1700,7 @@ function readArrayBuffer(t: number): ArrayBuffer {
     ab = src.slice(p, p + len).buffer;
   }
   p += len;
-  objs[nObjs++] = ab;
+  keep(ab);
   return ab;
 }
 
@@ -1680,6 +1740,6 @@ function readView(): ArrayBufferView {
   } catch {
     return malformed(at, "view out of its buffer's bounds");
   }
-  objs[id] = view;
+  fill(id, view);
   return view;
 }

@@ -893,7 +893,9 @@ describe("structured codec: property tests", () => {
       [1, 0x0d, 0x00], // back-reference to nothing
       [1, 0x0c], // hole outside an array
       [1, 0x40], // unknown tag
-      [2, 0x01], // unknown version
+      [0, 0x01], // unknown version
+      [3, 0x01], // unknown version
+      [2, 0x0f, 0x02, 0x0e, 0x00, 0x0d, 0x01, 0x00], // a back-reference where the header says there is none
       [], // empty
       [1, 0x81, 0x81], // trailing bytes
       [1, 0x0d, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], // varint too long
@@ -901,6 +903,19 @@ describe("structured codec: property tests", () => {
     for (const c of cases) {
       expect(() => decodeStructured(new Uint8Array(c))).toThrow(/structured codec: malformed data at byte \d+/);
     }
+    // the header says whether the message has back-references (then the decoder numbers
+    // the objects it makes)
+    expect(encodeStructured({ a: [1, { b: 2 }], c: new Date(0) })[0]).toBe(2);
+    const shared = {};
+    expect(encodeStructured([shared, shared])[0]).toBe(1);
+    const cyclic: Any = { a: 1 };
+    cyclic.self = cyclic;
+    expect(encodeStructured(cyclic)[0]).toBe(1);
+    const view = new Uint8Array(4);
+    expect(encodeStructured([view, view.buffer])[0]).toBe(1);
+    const pair = decodeStructured(new Uint8Array([1, 0x0f, 0x02, 0x0e, 0x00, 0x0d, 0x01, 0x00])) as object[];
+    expect(pair).toEqual([{}, {}]);
+    expect(pair[0]).toBe(pair[1]);
     // the decoder keeps its table of objects from call to call: nothing of an earlier
     // message may be reachable from the next one
     decodeStructured(encodeStructured([{}, {}, new ArrayBuffer(8)]).slice());
