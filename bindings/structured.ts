@@ -1462,15 +1462,25 @@ function readUtf16(n: number): string {
 
 // Property keys repeat from message to message: keep the strings of short ones
 // so that decoding them costs a hash and a compare, not an allocation (and
-// the engine gets back the string it has already internalized).
-const KEY_CACHE_BITS = 12;
-const KEY_CACHE_SIZE = 1 << KEY_CACHE_BITS;
-const keyCache: Array<string | undefined> = new Array(KEY_CACHE_SIZE).fill(undefined);
-// A key of up to 8 bytes is known by its length and its bytes packed into two
+// the engine gets back the string it has already internalized). Each cache is
+// two-way: a key lives in one of two neighbouring slots, the newer one first,
+// so that two keys that hash alike do not evict each other on every message.
+const KEY_CACHE_SIZE = 4096; // a power of 2
+// Keys of up to 8 bytes, known by their length and their bytes packed into two
 // int32: a hit costs one pass over the bytes and no string compare.
-const keyLo = new Int32Array(KEY_CACHE_SIZE);
-const keyHi = new Int32Array(KEY_CACHE_SIZE);
-const keyLen = new Uint8Array(KEY_CACHE_SIZE); // length + 1 of a short key, 0 for a longer one
+const shortKeys: Array<string | undefined> = new Array(KEY_CACHE_SIZE).fill(undefined);
+const shortLo = new Int32Array(KEY_CACHE_SIZE);
+const shortHi = new Int32Array(KEY_CACHE_SIZE);
+const shortLen = new Uint8Array(KEY_CACHE_SIZE); // length + 1; 0 for an empty slot
+// Keys of 9 to 31 bytes, compared with the bytes.
+const longKeys: Array<string | undefined> = new Array(KEY_CACHE_SIZE).fill(undefined);
+
+/** The finalizer of MurmurHash3: every input bit moves every output bit. */
+function mix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
 
 /** A property key of n latin1 bytes at p (n < 32). */
 function readKey(n: number): string {
@@ -1483,36 +1493,47 @@ function readKey(n: number): string {
   let i = 0;
   for (; i < n && i < 4; i++) lo |= b[s + i] << (i << 3);
   for (; i < n; i++) hi |= b[s + i] << ((i - 4) << 3);
-  const h = Math.imul(lo ^ Math.imul(hi ^ n, 0x9e3779b1), 0x85ebca6b) >>> (32 - KEY_CACHE_BITS);
-  if (keyLen[h] === n + 1 && keyLo[h] === lo && keyHi[h] === hi) {
+  const h = mix(lo ^ mix(hi + n)) & (KEY_CACHE_SIZE - 2);
+  if (shortLen[h] === n + 1 && shortLo[h] === lo && shortHi[h] === hi) {
     p += n;
-    return keyCache[h]!;
+    return shortKeys[h]!;
+  }
+  const h2 = h + 1;
+  if (shortLen[h2] === n + 1 && shortLo[h2] === lo && shortHi[h2] === hi) {
+    p += n;
+    return shortKeys[h2]!;
   }
   const k = internalized(readLatin1(n));
-  keyCache[h] = k;
-  keyLen[h] = n + 1;
-  keyLo[h] = lo;
-  keyHi[h] = hi;
+  shortKeys[h2] = shortKeys[h];
+  shortLen[h2] = shortLen[h];
+  shortLo[h2] = shortLo[h];
+  shortHi[h2] = shortHi[h];
+  shortKeys[h] = k;
+  shortLen[h] = n + 1;
+  shortLo[h] = lo;
+  shortHi[h] = hi;
   return k;
 }
 
 function readLongKey(n: number): string {
   const s = p;
   let h = n;
-  for (let i = s; i < s + n; i++) h = (Math.imul(h, 31) + src[i]) | 0;
-  h = (h ^ (h >>> 12)) & (KEY_CACHE_SIZE - 1);
-  const cached = keyCache[h];
-  if (cached !== undefined && cached.length === n) {
-    let i = 0;
-    while (i < n && cached.charCodeAt(i) === src[s + i]) i++;
-    if (i === n) {
-      p += n;
-      return cached;
+  for (let i = s; i < s + n; i++) h = Math.imul(h ^ src[i], 0x01000193);
+  h = mix(h) & (KEY_CACHE_SIZE - 2);
+  for (let slot = h; slot <= h + 1; slot++) {
+    const cached = longKeys[slot];
+    if (cached !== undefined && cached.length === n) {
+      let i = 0;
+      while (i < n && cached.charCodeAt(i) === src[s + i]) i++;
+      if (i === n) {
+        p += n;
+        return cached;
+      }
     }
   }
   const k = internalized(readLatin1(n));
-  keyCache[h] = k;
-  keyLen[h] = 0;
+  longKeys[h + 1] = longKeys[h];
+  longKeys[h] = k;
   return k;
 }
 
