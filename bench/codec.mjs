@@ -9,8 +9,15 @@
  *   node_modules/.bin/deno run bench/codec.mjs
  *   node_modules/.bin/bun bench/codec.mjs
  *
- * (Deno needs no permissions: the static import of ../dist/structured.js is
+ * (Deno needs no permissions: the import of ../dist/structured.js is
  * part of the module graph, and importing node:v8 is not gated.)
+ *
+ * An argument names another build of the codec to measure instead (any
+ * module exporting encodeStructured / decodeStructured, e.g. a copy of an
+ * older dist/structured.js), to compare builds in one session; Deno then
+ * needs --allow-read:
+ *
+ *   node bench/codec.mjs /tmp/old/structured.js
  *
  * Prints items/s for each codec as the median of 5 timed runs (after a
  * warm-up), with the min and max of those runs, for
@@ -25,9 +32,12 @@
  * if it would take more than ~1 s (see TARGET_MS), so a whole run takes about
  * a minute in every runtime.
  */
-import { decodeStructured, encodeStructured } from "../dist/structured.js";
-
 const G = globalThis;
+const build = (G.Deno ? G.Deno.args : G.process.argv.slice(2))[0];
+const cwd = G.Deno ? G.Deno.cwd() : G.process.cwd();
+const { decodeStructured, encodeStructured } = build
+  ? await import(new URL(build, `file://${cwd}/`).href)
+  : await import("../dist/structured.js");
 const runtime = G.Deno
   ? `Deno ${G.Deno.version.deno} (V8 ${G.Deno.version.v8})`
   : G.Bun
@@ -35,6 +45,7 @@ const runtime = G.Deno
     : `Node ${G.process?.version} (V8 ${G.process?.versions?.v8})`;
 const platform = G.Deno ? `${G.Deno.build.os} ${G.Deno.build.arch}` : `${G.process?.platform} ${G.process?.arch}`;
 console.log(`${runtime} on ${platform}`);
+console.log(`structured codec: ${build ?? "dist/structured.js"}`);
 
 let v8;
 try {
