@@ -1,6 +1,6 @@
 import { describe, test, expect } from "vitest";
 import fc from "fast-check";
-import { encodeStructured, decodeStructured, dataCloneError } from "../bindings/structured.ts";
+import { encodeStructured, decodeStructured, decodeStructuredRange, dataCloneError } from "../bindings/structured.ts";
 import { assertStructuredEqual } from "./deep_equal.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -559,6 +559,40 @@ describe("structured codec: table of values vs structuredClone", () => {
     }
   });
 
+  test("decodeStructuredRange() decodes a message in the middle of shared memory", () => {
+    const make = () => ({ id: 1, name: "item1", nested: [{ a: "é€" }, new Uint8Array([1, 2])], big: 2n ** 80n });
+    const enc = encodeStructured(make()).slice();
+    for (const shift of [0, 1, 3]) {
+      const u8 = new Uint8Array(new SharedArrayBuffer(enc.length + shift + 5)).fill(0xff);
+      u8.set(enc, shift);
+      assertStructuredEqual(decodeStructuredRange(u8, shift, shift + enc.length), structuredClone(make()));
+      // the message ends at `to`, whatever follows it
+      expect(() => decodeStructuredRange(u8, shift, shift + enc.length + 1)).toThrow(/at byte \d+ \(trailing bytes\)/);
+      expect(() => decodeStructuredRange(u8, shift, shift + enc.length - 1)).toThrow(
+        /structured codec: malformed data at byte \d+/,
+      );
+    }
+    // byte numbers in errors count from `from`, as for the same bytes on their own
+    const u8 = new Uint8Array(10);
+    u8.set([2, 0x40], 7);
+    expect(() => decodeStructuredRange(u8, 7, 9)).toThrow("structured codec: malformed data at byte 1 (unknown tag 0x40)");
+    expect(() => decodeStructuredRange(u8, 7, 7)).toThrow("structured codec: malformed data at byte 0 (empty input)");
+  });
+
+  test("decodeStructuredRange() rejects a range outside its bytes, and what is not a Uint8Array", () => {
+    const u8 = encodeStructured([1, 2, 3]).slice();
+    const n = u8.length;
+    for (const [from, to] of [[-1, n], [0, n + 1], [2, 1], [0.5, n], [0, NaN], [undefined, n], ["0", n]]) {
+      expect(() => decodeStructuredRange(u8, from as number, to as number)).toThrow(RangeError);
+    }
+    expect(() => decodeStructuredRange(u8, 2, 1)).toThrow(
+      `structured codec: decodeStructuredRange expects 0 <= from <= to <= ${n}, got from 2, to 1`,
+    );
+    expect(() => decodeStructuredRange(new Uint16Array(4) as Any, 0, 1)).toThrow(TypeError);
+    expect(() => decodeStructured(null as Any)).toThrow(TypeError);
+    expect(decodeStructuredRange(u8, 0, n)).toEqual([1, 2, 3]);
+  });
+
   test("many distinct keys (decoder key cache)", () => {
     const o: Record<string, number> = {};
     for (let i = 0; i < 20000; i++) o["k" + i.toString(36)] = i;
@@ -875,6 +909,38 @@ describe("structured codec: property tests", () => {
           expect(e instanceof Error).toBe(true);
         }
       }),
+      { numRuns: 300 },
+    );
+  });
+
+  test("decodeStructuredRange(padded, from, to) does what decodeStructured does with the bytes alone", () => {
+    const outcome = (f: () => unknown): unknown => {
+      try {
+        return { value: f() };
+      } catch (e) {
+        return { error: String((e as Error).message) };
+      }
+    };
+    fc.assert(
+      fc.property(
+        valueArb,
+        fc.nat({ max: 9 }),
+        fc.nat({ max: 9 }),
+        fc.nat(),
+        fc.nat(),
+        fc.integer({ min: 0, max: 255 }),
+        (v, before, after, cutSeed, flipSeed, xor) => {
+          const whole = encodeStructured(v).slice();
+          const bytes = whole.subarray(0, 1 + (cutSeed % whole.length));
+          bytes[flipSeed % bytes.length] ^= xor;
+          const padded = new Uint8Array(new SharedArrayBuffer(before + bytes.length + after)).fill(0x0d);
+          padded.set(bytes, before);
+          const alone = outcome(() => decodeStructured(bytes.slice()));
+          const ranged = outcome(() => decodeStructuredRange(padded, before, before + bytes.length));
+          if ("error" in (alone as object)) expect(ranged).toEqual(alone);
+          else assertStructuredEqual((ranged as Any).value, (alone as Any).value);
+        },
+      ),
       { numRuns: 300 },
     );
   });
