@@ -519,6 +519,18 @@ describe("structured codec: table of values vs structuredClone", () => {
     expect(decodeStructured(first)).toEqual({ a: "first" });
   });
 
+  test("the bytes returned after the encoder's buffer grew or shrank are the new ones", () => {
+    // the encoder hands out one view per length: it must follow its buffer
+    // (messages of one length, each with other bytes)
+    const small = (i: number) => decodeStructured(encodeStructured({ id: i, name: "item" + i }));
+    expect(small(1)).toEqual({ id: 1, name: "item1" });
+    expect((decodeStructured(encodeStructured("x".repeat(100_000))) as string).length).toBe(100_000);
+    expect(small(2)).toEqual({ id: 2, name: "item2" });
+    expect((decodeStructured(encodeStructured(new Uint8Array(5 << 20))) as Uint8Array).length).toBe(5 << 20);
+    expect(small(3)).toEqual({ id: 3, name: "item3" }); // (a buffer over 4 MiB is dropped on the next call)
+    expect(small(4)).toEqual({ id: 4, name: "item4" });
+  });
+
   test("reentrant encode from a getter", () => {
     const inner = { x: 1 };
     const v = {
