@@ -13,11 +13,20 @@
  * Every file given must export encodeStructured / decodeStructured (a copy of
  * an older dist/structured.js, say). Their timed runs are interleaved
  * (A B A B ...), so a burst of load from elsewhere on the machine hits them
- * alike; compare the columns of one run, not figures from different runs.
+ * alike; compare the columns of one run, not figures from different runs. In
+ * Bun, two copies of one file loaded side by side time up to 15% apart (the
+ * one loaded first is faster): there, compare builds in separate processes.
  *
- * Decode reads its input the way the queue hands it over: a view into shared
- * memory (a SharedArrayBuffer), one payload after another.
+ * Times are CPU time of the process (process.cpuUsage), not wall-clock time,
+ * so that time slices lost to other processes on a busy machine do not count.
+ *
+ * "decode" reads its input the way the queue hands it over today: a view into
+ * shared memory (a SharedArrayBuffer), one payload after another, made before
+ * timing; "view+decode" also makes the view, as the queue does for each item;
+ * "decodeRange" passes the shared buffer and the payload's bounds to
+ * decodeStructuredRange instead (builds that have it).
  */
+import process from "node:process";
 
 const G = globalThis;
 const runtime = G.Deno
@@ -33,7 +42,12 @@ const toURL = (f) => (/^[a-z]+:/.test(f) ? f : new URL(f, `file://${G.Deno ? G.D
 const builds = [];
 for (const f of files) {
   const m = await import(toURL(f));
-  builds.push({ name: f.split("/").slice(-2).join("/"), encode: m.encodeStructured, decode: m.decodeStructured });
+  builds.push({
+    name: f.split("/").slice(-2).join("/"),
+    encode: m.encodeStructured,
+    decode: m.decodeStructured,
+    decodeRange: m.decodeStructuredRange,
+  });
 }
 
 function nested1k(seed) {
@@ -82,28 +96,43 @@ function timeEncode(build, items, count) {
   const encode = build.encode;
   const n = items.length;
   let sink = 0;
-  const t0 = performance.now();
+  const t0 = process.cpuUsage();
   for (let i = 0, j = 0; i < count; i++) {
     sink += encode(items[j]).length;
     if (++j === n) j = 0;
   }
-  const dt = performance.now() - t0;
+  const dt = process.cpuUsage(t0);
   if (sink === 0) throw new Error("nothing encoded");
-  return (dt * 1e6) / count;
+  return ((dt.user + dt.system) * 1e3) / count;
 }
 
-function timeDecode(build, views, count) {
-  const decode = build.decode;
+function timeDecode(build, views, count, how) {
+  const { decode, decodeRange } = build;
   const n = views.length;
+  const shared = views[0];
+  const bounds = new Int32Array(views.flatMap((v) => [v.byteOffset, v.byteOffset + v.length]));
+  const all = new Uint8Array(shared.buffer);
   let sink = 0;
-  const t0 = performance.now();
-  for (let i = 0, j = 0; i < count; i++) {
-    if (decode(views[j]) !== null) sink++;
-    if (++j === n) j = 0;
+  const t0 = process.cpuUsage();
+  if (how === "decode") {
+    for (let i = 0, j = 0; i < count; i++) {
+      if (decode(views[j]) !== null) sink++;
+      if (++j === n) j = 0;
+    }
+  } else if (how === "view+decode") {
+    for (let i = 0, j = 0; i < count; i++) {
+      if (decode(all.subarray(bounds[2 * j], bounds[2 * j + 1])) !== null) sink++;
+      if (++j === n) j = 0;
+    }
+  } else {
+    for (let i = 0, j = 0; i < count; i++) {
+      if (decodeRange(all, bounds[2 * j], bounds[2 * j + 1]) !== null) sink++;
+      if (++j === n) j = 0;
+    }
   }
-  const dt = performance.now() - t0;
+  const dt = process.cpuUsage(t0);
   if (sink !== count) throw new Error("bad decode");
-  return (dt * 1e6) / count;
+  return ((dt.user + dt.system) * 1e3) / count;
 }
 
 const RUNS = 7;
@@ -121,17 +150,19 @@ for (const d of datasets) {
       if (again.length !== v.length || again.some((x, k) => x !== v[k])) throw new Error(`${b.name}: item ${i} does not round-trip`);
     }
   }
-  for (const part of ["encode", "decode"]) {
+  for (const part of ["encode", "decode", "view+decode", "decodeRange"]) {
+    const has = builds.map((b) => part !== "decodeRange" || typeof b.decodeRange === "function");
     const time = (bi, count) =>
-      part === "encode" ? timeEncode(builds[bi], d.items, count) : timeDecode(builds[bi], views[bi], count);
-    builds.forEach((_, bi) => time(bi, Math.ceil(d.count / 5))); // warm-up
+      part === "encode" ? timeEncode(builds[bi], d.items, count) : timeDecode(builds[bi], views[bi], count, part);
+    builds.forEach((_, bi) => has[bi] && time(bi, Math.ceil(d.count / 5))); // warm-up
     const samples = builds.map(() => []);
-    for (let r = 0; r < RUNS; r++) builds.forEach((_, bi) => samples[bi].push(time(bi, d.count / 5)));
-    rows.push([d.name, part, ...samples.map((s) => `${fmt(median(s))} [${fmt(Math.min(...s))}-${fmt(Math.max(...s))}]`)]);
+    for (let r = 0; r < RUNS; r++) builds.forEach((_, bi) => has[bi] && samples[bi].push(time(bi, d.count / 5)));
+    const cell = (s, bi) => (has[bi] ? `${fmt(median(s))} [${fmt(Math.min(...s))}-${fmt(Math.max(...s))}]` : "n/a");
+    rows.push([d.name, part, ...samples.map(cell)]);
   }
 }
 
-console.log(`per item: median [min-max] of ${RUNS} interleaved runs`);
+console.log(`CPU time per item: median [min-max] of ${RUNS} interleaved runs`);
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
 console.log(line(header));
