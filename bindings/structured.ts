@@ -1544,7 +1544,7 @@ function readKey(n: number): string {
   let i = 0;
   for (; i < n && i < 4; i++) lo |= b[s + i] << (i << 3);
   for (; i < n; i++) hi |= b[s + i] << ((i - 4) << 3);
-  // (a stronger mix cost JavaScriptCore 10% of a small object's decode)
+  // (a stronger mix cost JavaScriptCore ~6% of a small object's decode)
   let h = Math.imul(lo ^ Math.imul(hi + n, 0x9e3779b1), 0x85ebca6b);
   h = (h ^ (h >>> 16)) & (KEY_CACHE_SIZE - 2);
   if (shortLen[h] === n + 1 && shortLo[h] === lo && shortHi[h] === hi) {
