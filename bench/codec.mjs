@@ -9,11 +9,18 @@
  *   node_modules/.bin/deno run bench/codec.mjs
  *   node_modules/.bin/bun bench/codec.mjs
  *
- * (Deno needs no permissions: the static import of ../dist/structured.js is
+ * (Deno needs no permissions: the import of ../dist/structured.js is
  * part of the module graph, and importing node:v8 is not gated.)
  *
- * Prints items/s for each codec as the median of 5 timed runs (after a
- * warm-up), with the min and max of those runs, for
+ * An argument names another build of the codec to measure instead (any
+ * module exporting encodeStructured / decodeStructured, e.g. a copy of an
+ * older dist/structured.js), to compare builds in one session; Deno then
+ * needs --allow-read:
+ *
+ *   node bench/codec.mjs /tmp/old/structured.js
+ *
+ * Prints items per second of CPU time for each codec as the median of 5
+ * timed runs (after a warm-up), with the min and max of those runs, for
  *   (a) small objects { id: i, name: "item" + i }
  *   (b) a ~1 KiB nested object
  *   (c) a 64 KiB Uint8Array
@@ -25,9 +32,14 @@
  * if it would take more than ~1 s (see TARGET_MS), so a whole run takes about
  * a minute in every runtime.
  */
-import { decodeStructured, encodeStructured } from "../dist/structured.js";
+import process from "node:process"; // for cpuUsage(), in every runtime
 
 const G = globalThis;
+const build = (G.Deno ? G.Deno.args : G.process.argv.slice(2))[0];
+const cwd = G.Deno ? G.Deno.cwd() : G.process.cwd();
+const { decodeStructured, encodeStructured } = build
+  ? await import(new URL(build, `file://${cwd}/`).href)
+  : await import("../dist/structured.js");
 const runtime = G.Deno
   ? `Deno ${G.Deno.version.deno} (V8 ${G.Deno.version.v8})`
   : G.Bun
@@ -35,6 +47,7 @@ const runtime = G.Deno
     : `Node ${G.process?.version} (V8 ${G.process?.versions?.v8})`;
 const platform = G.Deno ? `${G.Deno.build.os} ${G.Deno.build.arch}` : `${G.process?.platform} ${G.process?.arch}`;
 console.log(`${runtime} on ${platform}`);
+console.log(`structured codec: ${build ?? "dist/structured.js"}`);
 
 let v8;
 try {
@@ -107,17 +120,20 @@ const TARGET_MS = 1000;
 const WARMUP_MS = 300;
 const MIN_COUNT = 20;
 
+// Rates are per second of the process's CPU time (user + system), not of the
+// wall clock: on a shared machine, the time slices other processes take would
+// otherwise count against whichever codec was running then.
 function timeRun(c, items, count) {
   let sink = 0;
   const n = items.length;
-  const t0 = performance.now();
+  const t0 = process.cpuUsage();
   for (let i = 0; i < count; i++) {
     const out = c.roundTrip(items[i % n]);
     if (out !== null) sink++;
   }
-  const dt = performance.now() - t0;
+  const dt = process.cpuUsage(t0);
   if (sink !== count) throw new Error("bad round trip");
-  return count / (dt / 1000);
+  return count / (Math.max(dt.user + dt.system, 1) / 1e6);
 }
 
 // Warm-up: up to count/RUNS round trips (as many as fit in WARMUP_MS), then
@@ -167,7 +183,7 @@ function table(title, header, rows) {
 }
 
 table(
-  `round trip (encode + decode), items/s: median [min-max] of ${RUNS} runs`,
+  `round trip (encode + decode), items per CPU second: median [min-max] of ${RUNS} runs`,
   ["dataset", ...codecs.map((c) => c.name)],
   datasets.map((d, di) => [
     d.name,

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { decodeStructured, encodeStructured } from "./structured.ts";
+import { decodeStructured, decodeStructuredRange, encodeStructured } from "./structured.ts";
 import { describe, typeError } from "./errors.ts";
 
 /** Turns items into bytes and back; `name` identifies it across threads. */
@@ -44,7 +44,7 @@ const structured: QueueCodec<unknown> = {
   name: "structured",
   encode: (value) => encodeStructured(value),
   decode: (bytes) => decodeStructured(bytes),
-  decodeRange: (u8, start, end) => decodeStructured(u8.subarray(start, end)),
+  decodeRange: (u8, start, end) => decodeStructuredRange(u8, start, end), // no view per item
 };
 
 const json: QueueCodec<unknown> = {

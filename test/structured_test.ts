@@ -1,6 +1,6 @@
 import { describe, test, expect } from "vitest";
 import fc from "fast-check";
-import { encodeStructured, decodeStructured, dataCloneError } from "../bindings/structured.ts";
+import { encodeStructured, decodeStructured, decodeStructuredRange, dataCloneError } from "../bindings/structured.ts";
 import { assertStructuredEqual } from "./deep_equal.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -287,6 +287,26 @@ const cases: Array<[string, () => unknown]> = [
         }
       })(),
   ],
+  [
+    "inherited enumerable keys dropped, own ones kept in order",
+    () => {
+      const o = Object.create({ inherited: 1, shadowed: "inherited" });
+      o.z = 1;
+      o.shadowed = "own";
+      o[1] = "index";
+      o.a = 2;
+      return o;
+    },
+  ],
+  [
+    "own non-enumerable key shadowing an inherited enumerable one",
+    () => {
+      const o = Object.create({ x: "inherited", y: 2 });
+      Object.defineProperty(o, "x", { value: "own", enumerable: false });
+      o.z = 3;
+      return o;
+    },
+  ],
   ["class with toStringTag getter", () => new (class T { a = 1; get [Symbol.toStringTag]() { return "T"; } })()],
   ["plain object with own toStringTag", () => ({ [Symbol.toStringTag]: "Date", a: 1 })],
   [
@@ -307,6 +327,60 @@ const cases: Array<[string, () => unknown]> = [
     () => ({
       get a() {
         delete (this as Any).b;
+        return 1;
+      },
+      b: 2,
+      c: 3,
+    }),
+  ],
+  [
+    "getter deletes a later key that shadows an inherited one",
+    () => {
+      const o = Object.create({ b: "inherited", d: "inherited too" });
+      Object.defineProperty(o, "a", {
+        get() {
+          delete this.b;
+          return 1;
+        },
+        enumerable: true,
+        configurable: true,
+      });
+      o.b = 2;
+      o.c = 3;
+      return o;
+    },
+  ],
+  [
+    "getter deletes itself",
+    () => ({
+      get a() {
+        delete (this as Any).a;
+        return "kept";
+      },
+      get u() {
+        delete (this as Any).u;
+        return undefined;
+      },
+      b: 2,
+    }),
+  ],
+  [
+    "getter deletes a later key and adds it back (now last)",
+    () => ({
+      get a() {
+        delete (this as Any).b;
+        (this as Any).b = "again";
+        return 1;
+      },
+      b: 2,
+      c: 3,
+    }),
+  ],
+  [
+    "getter makes a later key non-enumerable",
+    () => ({
+      get a() {
+        Object.defineProperty(this, "b", { enumerable: false });
         return 1;
       },
       b: 2,
@@ -445,6 +519,18 @@ describe("structured codec: table of values vs structuredClone", () => {
     expect(decodeStructured(first)).toEqual({ a: "first" });
   });
 
+  test("the bytes returned after the encoder's buffer grew or shrank are the new ones", () => {
+    // the encoder hands out one view per length: it must follow its buffer
+    // (messages of one length, each with other bytes)
+    const small = (i: number) => decodeStructured(encodeStructured({ id: i, name: "item" + i }));
+    expect(small(1)).toEqual({ id: 1, name: "item1" });
+    expect((decodeStructured(encodeStructured("x".repeat(100_000))) as string).length).toBe(100_000);
+    expect(small(2)).toEqual({ id: 2, name: "item2" });
+    expect((decodeStructured(encodeStructured(new Uint8Array(5 << 20))) as Uint8Array).length).toBe(5 << 20);
+    expect(small(3)).toEqual({ id: 3, name: "item3" }); // (a buffer over 4 MiB is dropped on the next call)
+    expect(small(4)).toEqual({ id: 4, name: "item4" });
+  });
+
   test("reentrant encode from a getter", () => {
     const inner = { x: 1 };
     const v = {
@@ -483,6 +569,40 @@ describe("structured codec: table of values vs structuredClone", () => {
       view.fill(0);
       assertStructuredEqual(out, structuredClone(make()));
     }
+  });
+
+  test("decodeStructuredRange() decodes a message in the middle of shared memory", () => {
+    const make = () => ({ id: 1, name: "item1", nested: [{ a: "é€" }, new Uint8Array([1, 2])], big: 2n ** 80n });
+    const enc = encodeStructured(make()).slice();
+    for (const shift of [0, 1, 3]) {
+      const u8 = new Uint8Array(new SharedArrayBuffer(enc.length + shift + 5)).fill(0xff);
+      u8.set(enc, shift);
+      assertStructuredEqual(decodeStructuredRange(u8, shift, shift + enc.length), structuredClone(make()));
+      // the message ends at `to`, whatever follows it
+      expect(() => decodeStructuredRange(u8, shift, shift + enc.length + 1)).toThrow(/at byte \d+ \(trailing bytes\)/);
+      expect(() => decodeStructuredRange(u8, shift, shift + enc.length - 1)).toThrow(
+        /structured codec: malformed data at byte \d+/,
+      );
+    }
+    // byte numbers in errors count from `from`, as for the same bytes on their own
+    const u8 = new Uint8Array(10);
+    u8.set([2, 0x40], 7);
+    expect(() => decodeStructuredRange(u8, 7, 9)).toThrow("structured codec: malformed data at byte 1 (unknown tag 0x40)");
+    expect(() => decodeStructuredRange(u8, 7, 7)).toThrow("structured codec: malformed data at byte 0 (empty input)");
+  });
+
+  test("decodeStructuredRange() rejects a range outside its bytes, and what is not a Uint8Array", () => {
+    const u8 = encodeStructured([1, 2, 3]).slice();
+    const n = u8.length;
+    for (const [from, to] of [[-1, n], [0, n + 1], [2, 1], [0.5, n], [0, NaN], [undefined, n], ["0", n]]) {
+      expect(() => decodeStructuredRange(u8, from as number, to as number)).toThrow(RangeError);
+    }
+    expect(() => decodeStructuredRange(u8, 2, 1)).toThrow(
+      `structured codec: decodeStructuredRange expects 0 <= from <= to <= ${n}, got from 2, to 1`,
+    );
+    expect(() => decodeStructuredRange(new Uint16Array(4) as Any, 0, 1)).toThrow(TypeError);
+    expect(() => decodeStructured(null as Any)).toThrow(TypeError);
+    expect(decodeStructuredRange(u8, 0, n)).toEqual([1, 2, 3]);
   });
 
   test("many distinct keys (decoder key cache)", () => {
@@ -805,6 +925,38 @@ describe("structured codec: property tests", () => {
     );
   });
 
+  test("decodeStructuredRange(padded, from, to) does what decodeStructured does with the bytes alone", () => {
+    const outcome = (f: () => unknown): unknown => {
+      try {
+        return { value: f() };
+      } catch (e) {
+        return { error: String((e as Error).message) };
+      }
+    };
+    fc.assert(
+      fc.property(
+        valueArb,
+        fc.nat({ max: 9 }),
+        fc.nat({ max: 9 }),
+        fc.nat(),
+        fc.nat(),
+        fc.integer({ min: 0, max: 255 }),
+        (v, before, after, cutSeed, flipSeed, xor) => {
+          const whole = encodeStructured(v).slice();
+          const bytes = whole.subarray(0, 1 + (cutSeed % whole.length));
+          bytes[flipSeed % bytes.length] ^= xor;
+          const padded = new Uint8Array(new SharedArrayBuffer(before + bytes.length + after)).fill(0x0d);
+          padded.set(bytes, before);
+          const alone = outcome(() => decodeStructured(bytes.slice()));
+          const ranged = outcome(() => decodeStructuredRange(padded, before, before + bytes.length));
+          if ("error" in (alone as object)) expect(ranged).toEqual(alone);
+          else assertStructuredEqual((ranged as Any).value, (alone as Any).value);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   test("absurd lengths are rejected without allocating", () => {
     const cases = [
       [1, 0x09, 0xff, 0xff, 0xff, 0xff, 0x0f], // latin1 string of 2^32-1 bytes
@@ -819,7 +971,9 @@ describe("structured codec: property tests", () => {
       [1, 0x0d, 0x00], // back-reference to nothing
       [1, 0x0c], // hole outside an array
       [1, 0x40], // unknown tag
-      [2, 0x01], // unknown version
+      [0, 0x01], // unknown version
+      [3, 0x01], // unknown version
+      [2, 0x0f, 0x02, 0x0e, 0x00, 0x0d, 0x01, 0x00], // a back-reference where the header says there is none
       [], // empty
       [1, 0x81, 0x81], // trailing bytes
       [1, 0x0d, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], // varint too long
@@ -827,6 +981,28 @@ describe("structured codec: property tests", () => {
     for (const c of cases) {
       expect(() => decodeStructured(new Uint8Array(c))).toThrow(/structured codec: malformed data at byte \d+/);
     }
+    // the header says whether the message has back-references (then the decoder numbers
+    // the objects it makes)
+    expect(encodeStructured({ a: [1, { b: 2 }], c: new Date(0) })[0]).toBe(2);
+    const shared = {};
+    expect(encodeStructured([shared, shared])[0]).toBe(1);
+    const cyclic: Any = { a: 1 };
+    cyclic.self = cyclic;
+    expect(encodeStructured(cyclic)[0]).toBe(1);
+    const view = new Uint8Array(4);
+    expect(encodeStructured([view, view.buffer])[0]).toBe(1);
+    const pair = decodeStructured(new Uint8Array([1, 0x0f, 0x02, 0x0e, 0x00, 0x0d, 0x01, 0x00])) as object[];
+    expect(pair).toEqual([{}, {}]);
+    expect(pair[0]).toBe(pair[1]);
+    // the decoder keeps its table of objects from call to call: nothing of an earlier
+    // message may be reachable from the next one
+    decodeStructured(encodeStructured([{}, {}, new ArrayBuffer(8)]).slice());
+    expect(() => decodeStructured(new Uint8Array([1, 0x0d, 0x01]))).toThrow(/back-reference to unknown object 1/);
+    // a view whose buffer refers back to the view itself (object 0, an ArrayBuffer last time)
+    decodeStructured(encodeStructured(new ArrayBuffer(8)).slice());
+    expect(() => decodeStructured(new Uint8Array([1, 0x18, 1, 0, 0, 0, 0x0d, 0x00]))).toThrow(
+      /view buffer is not an ArrayBuffer/,
+    );
     // a sparse array may claim a large length: it costs nothing
     const sparse = decodeStructured(new Uint8Array([1, 0x10, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00])) as unknown[];
     expect(sparse.length).toBe(2 ** 32 - 1);
