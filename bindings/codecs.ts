@@ -79,8 +79,23 @@ const bytes: QueueCodec<Uint8Array> = {
     return value;
   },
   decode: (view) => view.slice(), // a new array the caller owns
-  decodeRange: (u8, start, end) => u8.slice(start, end),
+  decodeRange: copyRange,
 };
+
+/**
+ * A new Uint8Array holding u8[start, end). Small ones are copied by a loop into a fresh
+ * array: slice() of a view of shared memory was measured at 58 ns against 63 in Node, 40
+ * against 14 in Bun and 650 against 350 in Deno (16 bytes; bench/README.md). From about 64
+ * bytes on, slice()'s bulk copy wins everywhere.
+ */
+function copyRange(u8: Uint8Array, start: number, end: number): Uint8Array {
+  const n = end - start;
+  if (n > SMALL_COPY) return u8.slice(start, end);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = u8[start + i];
+  return out;
+}
+const SMALL_COPY = 32;
 
 const builtIn: Record<CodecName, QueueCodec<unknown>> = {
   structured,
