@@ -33,6 +33,7 @@
  * a minute in every runtime.
  */
 import process from "node:process"; // for cpuUsage(), in every runtime
+import { nested1k } from "./codec_data.mjs";
 
 const G = globalThis;
 const build = (G.Deno ? G.Deno.args : G.process.argv.slice(2))[0];
@@ -73,29 +74,6 @@ if (v8) {
 codecs.push({ name: "JSON", roundTrip: (v) => JSON.parse(JSON.stringify(v)) });
 codecs.push({ name: JSON_UTF8, roundTrip: (v) => JSON.parse(td.decode(te.encode(JSON.stringify(v)))) });
 codecs.push({ name: "structuredClone (ref)", roundTrip: (v) => structuredClone(v) });
-
-function nested1k(seed) {
-  return {
-    id: seed,
-    type: "order",
-    createdAt: "2024-05-01T12:00:00.000Z",
-    customer: { id: seed * 7, name: "Customer " + seed, email: `c${seed}@example.com`, vip: seed % 3 === 0 },
-    items: Array.from({ length: 6 }, (_, i) => ({
-      sku: "SKU-" + (seed + i),
-      qty: i + 1,
-      price: 9.99 + i,
-      tags: ["red", "large"],
-    })),
-    address: { street: "1 Main Street", city: "Springfield", zip: "12345", country: "US" },
-    notes: "Please leave the parcel at the door. Thanks!",
-    history: Array.from({ length: 4 }, (_, i) => ({
-      at: 1714564800000 + i * 3600_000,
-      status: ["new", "paid", "packed", "sent"][i],
-      by: "system",
-    })),
-    totals: { net: 123.45, tax: 20.5, gross: 143.95 },
-  };
-}
 
 const smallItems = Array.from({ length: 1000 }, (_, i) => ({ id: i, name: "item" + i }));
 const nestedItems = Array.from({ length: 100 }, (_, i) => nested1k(i));

@@ -27,6 +27,7 @@
  * decodeStructuredRange instead (builds that have it).
  */
 import process from "node:process";
+import { nested1k } from "./codec_data.mjs";
 
 const G = globalThis;
 const runtime = G.Deno
@@ -48,29 +49,6 @@ for (const f of files) {
     decode: m.decodeStructured,
     decodeRange: m.decodeStructuredRange,
   });
-}
-
-function nested1k(seed) {
-  return {
-    id: seed,
-    type: "order",
-    createdAt: "2024-05-01T12:00:00.000Z",
-    customer: { id: seed * 7, name: "Customer " + seed, email: `c${seed}@example.com`, vip: seed % 3 === 0 },
-    items: Array.from({ length: 6 }, (_, i) => ({
-      sku: "SKU-" + (seed + i),
-      qty: i + 1,
-      price: 9.99 + i,
-      tags: ["red", "large"],
-    })),
-    address: { street: "1 Main Street", city: "Springfield", zip: "12345", country: "US" },
-    notes: "Please leave the parcel at the door. Thanks!",
-    history: Array.from({ length: 4 }, (_, i) => ({
-      at: 1714564800000 + i * 3600_000,
-      status: ["new", "paid", "packed", "sent"][i],
-      by: "system",
-    })),
-    totals: { net: 123.45, tax: 20.5, gross: 143.95 },
-  };
 }
 
 const datasets = [
