@@ -4,9 +4,9 @@
 
 export {
   OK, EMPTY, FULL, SHUT_DOWN, BUSY, CORRUPTED, TOO_BIG, NEED_SCRATCH, NONE_UNFINISHED,
-  NO_MEMORY, TOO_MANY, BAD_MAGIC, BAD_VERSION, BAD_CODEC, STALE,
+  NO_MEMORY, TOO_MANY, BAD_MAGIC, BAD_VERSION, BAD_CODEC, STALE, ADOPTED,
   init, check, expectLimits, maxItemBytes, maxsize, maxPages, memoryPages, allocScratch,
-  scratchStatus, scratchCapacity, freeScratch, put, putBatch, take, takenBytes, peek, drop, notifies,
+  scratchStatus, scratchCapacity, freeScratch, put, putBatch, scratchAfterAdoption, take, takenBytes, peek, drop, notifies,
   taskDone, shutdown, qsize, unfinishedTasks, isShutDown, problem,
   PROBLEM_LOCK, PROBLEM_MAGIC, PROBLEM_VERSION, PROBLEM_STATE, PROBLEM_PAGES, PROBLEM_HEAP_TOP,
   PROBLEM_RING, PROBLEM_HEAD, PROBLEM_USED, PROBLEM_COUNT, PROBLEM_FREE_LIST, PROBLEM_FRAME,

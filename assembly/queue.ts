@@ -87,8 +87,9 @@
 // the next in steps no kill can split. A kill can only cut the JavaScript around a core
 // call, and that holds nothing shared:
 //  - a put copies the item into the calling handle's own scratch block, then one core call
-//    copies it into the ring under the lock: cut before that call, the item is not in the
-//    queue; after it, it is, whole. A put or putMany happens entirely or not at all.
+//    copies it into the ring under the lock (or makes that block the ring): cut before that
+//    call, the item is not in the queue; after it, it is, whole. A put or putMany happens
+//    entirely or not at all.
 //  - a take is one core call that removes records and copies them out to the scratch under
 //    the lock; a kill after it loses those records (one, or a getMany batch) with the
 //    thread, and their tasks stay unfinished, as in Python. A record larger than the
@@ -129,6 +130,9 @@ export const BAD_MAGIC: i32 = -11; // attach: not a joinable-queue memory
 export const BAD_VERSION: i32 = -12; // attach: another layout version
 export const BAD_CODEC: i32 = -13; // attach: the handle names another codec than the queue's
 export const STALE: i32 = -14; // drop(): the record peeked was taken or moved since; peek again
+// put() and putBatch() succeeded, and the ring grew into the caller's scratch block: the
+// caller's scratch is now scratchAfterAdoption() (see "Growing into the scratch").
+export const ADOPTED: i32 = 1;
 
 const SPINS: i32 = 2048; // reads of LOCK (a few microseconds) before answering BUSY
 const RETRY: i32 = -100; // internal, never returned: a lock-free walk went stale
@@ -395,10 +399,27 @@ export function notifies(): u32 {
   return notifyCount;
 }
 
-/** Moves the ring to a block large enough for `size` more bytes. Lock held, header
- * checked. */
+// ---- Growing into the scratch ----------------------------------------------------------
+//
+// A put must be able to grow the ring whatever else the heap holds. Its own scratch holds
+// the item, as large as the item; the ring must grow to hold the records and the item; and
+// other putters of large items may hold scratch blocks as large while they wait for room.
+// The stress test met it (the README's "Known issue" before 0.4): two putters of 1 MiB
+// items, each holding a 2 MiB scratch, found the ring empty but at 1 MiB, and no 2 MiB
+// block left for it under maxBytes: each waited for memory the other held, for ever.
+// So when no block can be allocated, the ring grows into the caller's scratch block, if
+// that is large enough for the records and the new frames and no larger than a ring may
+// be: the frames move up within the block, the records are copied below them, the block
+// becomes the ring, and the ring's old block becomes the caller's scratch (put answers
+// ADOPTED; scratchAfterAdoption() says where). All of it in one locked section, with no
+// loop and no call: a kill cannot split it. A large put then needs only its scratch.
+
+/** Moves the ring to a block large enough for `size` more bytes: a new block, or else the
+ * caller's scratch `src` (of `room` bytes, as scratchRoom() checked it), which holds those
+ * bytes; see "Growing into the scratch". Answers OK, ADOPTED (the frames are already in
+ * place), FULL or CORRUPTED. Lock held, header checked. */
 // @ts-ignore: decorator
-@inline function growRing(size: u64): i32 {
+@inline function growRing(size: u64, src: u32, room: u64): i32 {
   const ring = ringAt;
   const cap = ringCap;
   const head = ringHead;
@@ -408,13 +429,26 @@ export function notifies(): u32 {
   if (want > limit) return FULL;
   let target = <u64>1 << classFor(want);
   if (target < (<u64>cap << 1)) target = min<u64>(<u64>cap << 1, limit);
-  const block = alloc(target);
-  if (block == 0) return lastAllocStatus() == ALLOC_CORRUPTED ? corrupted(PROBLEM_FREE_LIST) : FULL;
-  const blockCap = <u32>1 << lastAllocClass(); // >= target: alloc() checked this class
+  let block = alloc(target);
+  let blockCap: u32 = 0;
+  let status = OK;
+  if (block != 0) {
+    blockCap = <u32>1 << lastAllocClass(); // >= target: alloc() checked this class
+  } else {
+    if (lastAllocStatus() == ALLOC_CORRUPTED) return corrupted(PROBLEM_FREE_LIST);
+    if (room < want || room > limit) return FULL;
+    // The new frames move up past where the records will go (memory.copy is a memmove),
+    // and the records go below them: then the block holds the ring's bytes in order.
+    memory.copy(src + <u32>used, src, <u32>size);
+    block = src;
+    blockCap = <u32>room;
+    status = ADOPTED;
+  }
   copyOut(block, ring, cap, head, used); // the records, oldest first, from offset 0
   store<u32>(block - BLOCK_HEADER + 4, BLOCK_RING); // keeps I2
-  store<u32>(ring - BLOCK_HEADER + 4, BLOCK_USED); // what free() takes back
-  free(ring);
+  store<u32>(ring - BLOCK_HEADER + 4, BLOCK_USED); // what free() takes back, or the caller's new scratch
+  if (status == ADOPTED) adoptedScratch = ring;
+  else free(ring);
   atomic.store<u32>(RING, block);
   atomic.store<u32>(RING_CAP, blockCap);
   atomic.store<u32>(HEAD, 0);
@@ -422,7 +456,15 @@ export function notifies(): u32 {
   ringCap = blockCap;
   ringHead = 0;
   atomic.add<u32>(RING_GEN, 1); // keeps I5: a walk over the old ring is now stale
-  return OK;
+  return status;
+}
+
+// The block a put that answered ADOPTED left the caller as its scratch (per thread).
+let adoptedScratch: u32 = 0;
+
+/** The caller's scratch after a put() or putBatch() answered ADOPTED: the ring's old block. */
+export function scratchAfterAdoption(): u32 {
+  return adoptedScratch;
 }
 
 // ---- Operations -------------------------------------------------------------------------
@@ -525,12 +567,13 @@ export function freeScratch(block: u32): i32 {
 /** Puts the `len` payload bytes at scratch + FRAME_HEADER as one record. */
 export function put(scratch: u32, len: u32): i32 {
   const size = frameSize(len);
-  if (scratchRoom(scratch, size) == 0) return corrupted(PROBLEM_SCRATCH);
+  const room = scratchRoom(scratch, size);
+  if (room == 0) return corrupted(PROBLEM_SCRATCH);
   store<u32>(scratch, len); // frame it in our own scratch, before taking the lock
   store<u32>(scratch + 4, ~len);
   const lock = acquire();
   if (lock != OK) return lock;
-  const status = putLocked(scratch, size, 1);
+  const status = putLocked(scratch, size, 1, room);
   release();
   return status;
 }
@@ -539,7 +582,8 @@ export function put(scratch: u32, len: u32): i32 {
  * none. The frames are checked before the lock is taken. */
 export function putBatch(scratch: u32, bytes: u32, n: u32): i32 {
   if (n == 0) return OK;
-  if (scratchRoom(scratch, <u64>bytes) == 0) return corrupted(PROBLEM_SCRATCH);
+  const room = scratchRoom(scratch, <u64>bytes);
+  if (room == 0) return corrupted(PROBLEM_SCRATCH);
   let at: u64 = 0;
   for (let i: u32 = 0; i < n; i++) { // no lock held yet: this loop may be interrupted
     if (at + FRAME_HEADER > <u64>bytes) return corrupted(PROBLEM_BATCH);
@@ -550,13 +594,13 @@ export function putBatch(scratch: u32, bytes: u32, n: u32): i32 {
   if (at != <u64>bytes) return corrupted(PROBLEM_BATCH);
   const lock = acquire();
   if (lock != OK) return lock;
-  const status = putLocked(scratch, <u64>bytes, n);
+  const status = putLocked(scratch, <u64>bytes, n, room);
   release();
   return status;
 }
 
 // @ts-ignore: decorator
-@inline function putLocked(src: u32, size: u64, n: u32): i32 {
+@inline function putLocked(src: u32, size: u64, n: u32, room: u64): i32 {
   const broken = headerProblem();
   if (broken != 0) return corrupted(broken);
   if (load<u32>(STATE) != STATE_OPEN) return SHUT_DOWN;
@@ -565,19 +609,20 @@ export function putBatch(scratch: u32, bytes: u32, n: u32): i32 {
   if (size > maxRingCap()) return TOO_BIG;
   const count = ringCount;
   if (limit != 0 && <u64>count + <u64>n > <u64>limit) return FULL; // keeps I4
+  let status = OK;
   if (<u64>ringCap - <u64>ringUsed < size) {
-    const grown = growRing(size);
-    if (grown != OK) return grown;
+    status = growRing(size, src, room);
+    if (status != OK && status != ADOPTED) return status;
   }
   const ring = ringAt;
   const cap = ringCap;
   const used = ringUsed;
-  copyIn(ring, cap, (ringHead + used) & (cap - 1), src, <u32>size);
+  if (status == OK) copyIn(ring, cap, (ringHead + used) & (cap - 1), src, <u32>size);
   store<u32>(USED, used + <u32>size); // keeps I3 with COUNT below, both under the lock
   store<u32>(COUNT, count + n);
   store<u64>(UNFINISHED, load<u64>(UNFINISHED) + <u64>n);
   announce(PUT_EPOCH, GET_WAITERS); // keeps I6
-  return OK;
+  return status;
 }
 
 /**

@@ -23,6 +23,7 @@ interface CoreExports {
   freeScratch(block: number): number;
   put(scratch: number, len: number): number;
   putBatch(scratch: number, bytes: number, n: number): number;
+  scratchAfterAdoption(): number;
   take(scratch: number, max: number): number;
   takenBytes(): number;
   peek(scratch: number): number;
@@ -39,6 +40,7 @@ interface CoreExports {
 const STATUS_NAMES = [
   "OK", "EMPTY", "FULL", "SHUT_DOWN", "BUSY", "CORRUPTED", "TOO_BIG", "NEED_SCRATCH",
   "NONE_UNFINISHED", "NO_MEMORY", "TOO_MANY", "BAD_MAGIC", "BAD_VERSION", "BAD_CODEC", "STALE",
+  "ADOPTED",
 ] as const;
 const PROBLEM_NAMES = [
   "LOCK", "MAGIC", "VERSION", "STATE", "PAGES", "HEAP_TOP", "RING", "HEAD", "USED", "COUNT",

@@ -667,6 +667,7 @@ export class JoinableQueue<T = unknown> {
     let status = core.fn.put(scratch, len);
     status = mustRetry(core, status) ? retryPut(core, method, scratch, len) : answered(status);
     if (status === core.status.OK) return true;
+    if (status === core.status.ADOPTED) return this.#adoptedScratch(core);
     if (status === core.status.FULL) return AGAIN;
     throw this.#error(core, method, status);
   }
@@ -682,6 +683,7 @@ export class JoinableQueue<T = unknown> {
     core.bytesTo(scratch + frames.length).set(frames, scratch);
     const status = unlocked(core, method, () => core.fn.putBatch(scratch, frames.length, n));
     if (status === core.status.OK) return true;
+    if (status === core.status.ADOPTED) return this.#adoptedScratch(core);
     if (status === core.status.FULL) return AGAIN;
     if (status === core.status.TOO_MANY) {
       throw new RangeError(messages.batchTooLong(method, n, this.maxsize));
@@ -813,6 +815,15 @@ export class JoinableQueue<T = unknown> {
     this.#scratch = block;
     this.#scratchCap = capacity;
     return block;
+  }
+
+  /** After a put answered ADOPTED: the ring grew into this handle's scratch block, and the
+   * ring's old block is this handle's scratch now (queue.ts, "Growing into the scratch"). */
+  #adoptedScratch(core: Core): true {
+    const block = core.fn.scratchAfterAdoption() >>> 0;
+    this.#scratch = block;
+    this.#scratchCap = core.fn.scratchCapacity(block);
+    return true;
   }
 
   /** After a put, however it ended (an aborted or failed wait too): a large scratch held

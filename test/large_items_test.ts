@@ -125,6 +125,57 @@ describe("items larger than the scratch area", () => {
     await close();
   });
 
+  // The stall the stress test met once (README, "Known issue" until 0.4): two putters of
+  // 1 MiB items each hold a 2 MiB scratch area while they wait, the consumers empty the
+  // ring, and the ring must then grow from 1 MiB to 2 MiB for either item, with no 2 MiB
+  // block left under maxBytes. The ring grows into the waiting putter's own scratch area.
+  test("putAsync() of large items that wait while holding their scratch areas still get in once the ring must grow", async () => {
+    // 120 pages: the ring may reach 2 MiB (a third of the memory, rounded down to a power
+    // of two). Filling the 1 MiB ring takes about 2.1 MiB of heap (the ring and the smaller
+    // rings it moved from), each waiting put's scratch 2 MiB more: 1.5 MiB are left.
+    const q = new JoinableQueue<Uint8Array>({ codec: "bytes", maxsize: 100, maxBytes: 120 * 65536 });
+    const [b, c, d] = [0, 1, 2].map(() => JoinableQueue.attach<Uint8Array>(q.handle));
+    for (let i = 0; i < 100; i++) q.put(pattern(8000, i)); // 800 KB: the ring grows to 1 MiB
+    const waiting = [b.putAsync(pattern(MiB, 200)), c.putAsync(pattern(MiB, 201))];
+    expect(await isPending(waiting[0])).toBe(true); // full: maxsize 100
+    expect(await isPending(waiting[1])).toBe(true);
+    for (let i = 0; i < 100; i++) expect(differs(d.get({ timeout: 5000 }), 8000, i)).toBe("");
+    // The ring is empty but 1 MiB, too small for either item: one of them must grow it.
+    const first = await within(10_000, d.getAsync(), "the first large item");
+    const second = await within(10_000, d.getAsync(), "the second large item");
+    await within(10_000, Promise.all(waiting), "the waiting puts");
+    const [x, y] = [first, second].sort((u, v) => u[0] - v[0]);
+    expect(differs(x, MiB, 200)).toBe("");
+    expect(differs(y, MiB, 201)).toBe("");
+    expect(q.qsize()).toBe(0);
+    expect(q.unfinishedTasks).toBe(102);
+    for (const h of [q, b, c, d]) h.close();
+  });
+
+  const putsNow: [string, (h: JoinableQueue<Uint8Array>, item: Uint8Array) => void][] = [
+    ["put()", (h, item) => h.put(item, { block: false })],
+    ["putMany()", (h, item) => h.putMany([item], { block: false })],
+  ];
+  for (const [method, put] of putsNow) test(`${method} grows the ring into its own scratch area when the heap has no block for it`, async () => {
+    // 112 pages: the ring may reach 2 MiB. The 1 MiB ring and the rings it moved from take
+    // about 2.1 MiB; b's waiting put holds 2 MiB, d's put 2 MiB more: 1 MiB is left.
+    const q = new JoinableQueue<Uint8Array>({ codec: "bytes", maxsize: 100, maxBytes: 112 * 65536 });
+    const [b, d] = [0, 1].map(() => JoinableQueue.attach<Uint8Array>(q.handle));
+    for (let i = 0; i < 100; i++) q.put(pattern(8000, i));
+    const waiting = b.putAsync(pattern(MiB, 200));
+    expect(await isPending(waiting)).toBe(true); // full: maxsize 100
+    // All in this one turn of the event loop, before b's put tries again.
+    for (let i = 0; i < 100; i++) expect(differs(d.get({ block: false }), 8000, i)).toBe("");
+    put(d, pattern(MiB, 201)); // the 1 MiB ring must grow to 2 MiB
+    expect(differs(d.get({ block: false }), MiB, 201)).toBe("");
+    expect(differs(await within(10_000, d.getAsync(), "b's item"), MiB, 200)).toBe("");
+    await within(10_000, waiting, "b's put");
+    d.put(pattern(100, 202), { block: false }); // d's scratch area (the ring's old block) works
+    expect(differs(d.get({ block: false }), 100, 202)).toBe("");
+    expect(q.unfinishedTasks).toBe(103);
+    for (const h of [q, b, d]) h.close();
+  });
+
   test("get() returns an item larger than the scratch area whole when its bytes wrap around the ring's end", () => {
     const q = new JoinableQueue<Uint8Array>({ codec: "bytes" });
     q.put(pattern(20_000, 1)); // the 16 KiB ring moves to a 32 KiB block, from offset 0
