@@ -134,8 +134,9 @@ async function verify(c, dir) {
     const num = (re) => Number(re.exec(out)?.[1] ?? NaN);
     Object.assign(result, {
       errors: num(/errors: (\d+)/),
-      states: num(/(\d+) states, stored/),
-      transitions: num(/(\d+) transitions \(= stored\+matched\)/),
+      // pan prints large counts as %g (1.17e+08): read the whole number, not its last digits
+      states: num(/([\d.]+(?:e[+-]?\d+)?) states, stored/),
+      transitions: num(/([\d.]+(?:e[+-]?\d+)?) transitions \(= stored\+matched\)/),
       depth: num(/depth reached (\d+)/),
       memory: num(/([\d.]+)\s+total actual memory usage/),
     });
