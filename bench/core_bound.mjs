@@ -3,10 +3,11 @@
  * across two threads, as in scenario S2 but with no JavaScript around the calls. One thread
  * calls put() on 16-byte records, the other take() and taskDone(); on EMPTY the taker
  * watches the epoch word that put() bumps (as the bindings' spin does, never sleeping), and
- * on BUSY it calls again. Every call takes the one lock, so every record
- * costs three lock acquisitions on one shared cache line, which moves between the two
- * cores: that, not the bindings, bounds S1 and S2 (bench/README.md, "Why the targets
- * missed are missed"). Node only (it uses node:worker_threads and reads dist/core.wasm):
+ * on BUSY it calls again. Every call takes the one lock, so every record costs three lock
+ * acquisitions on one shared cache line, which moves between the two cores. With the calls
+ * back to back the threads also collide on the lock itself, which the queue's S2 does not
+ * (bench/README.md, "Why the targets missed are missed"): this is the core's figure in a
+ * tight loop, not S2's bound. Node only (it uses node:worker_threads and reads dist/core.wasm):
  *
  *   npm run build && node bench/core_bound.mjs [records]
  *
