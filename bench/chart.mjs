@@ -8,8 +8,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const SECTIONS = [
-  { title: "S1: small objects { id, name }, one by one (items/s)", ids: ["s1", "s1.bounded", "pm.object", "python"] },
-  { title: "S2: 16-byte Uint8Array, one by one (items/s)", ids: ["s2", "s2.bounded", "pm.record", "ring.one", "ring.counter", "python"] },
+  { title: "S1: small objects { id, name }, one by one (items/s)", ids: ["s1", "s1.bounded", "pm.object", "python", "ring.one.object", "ring.counter.object"] },
+  { title: "S2: 16-byte Uint8Array, one by one (items/s)", ids: ["s2", "s2.bounded", "pm.record", "ring.one", "ring.counter", "python", "ring.one.array", "ring.counter.array"] },
   { title: "S3: batches of 256 (items/s)", ids: ["s3", "s3.bounded", "s3.object", "pm.record.256", "pm.object.256", "ring.batch"] },
   { title: "S4: 2 producers, 2 consumers, 16-byte Uint8Array (items/s)", ids: ["s4"] },
 ];
@@ -25,6 +25,10 @@ const LABELS = {
   "pm.record": "postMessage, 1 per message",
   "ring.one": "raw SAB ring, 1 by 1",
   "ring.counter": "raw SAB ring + task counter",
+  "ring.one.object": "ceiling: raw ring + codec",
+  "ring.counter.object": "ceiling: raw ring + codec + task counter",
+  "ring.one.array": "ceiling: raw ring, new Uint8Array per get",
+  "ring.counter.array": "ceiling: the same + task counter",
   "s3": "queue putMany/getMany, bytes (maxsize 0)",
   "s3.bounded": "queue putMany/getMany, bytes (1024)",
   "s3.object": "queue putMany/getMany, objects",
@@ -92,6 +96,24 @@ function label(id, y, bars) {
 }
 
 /** Renders the chart of `all` (latest.json: { node: {...}, deno: {...}, bun: {...} }). */
+/** Pushes onto `out` one bar per runtime for row `id` at height `y`: FAIL for a failed
+ * row, else what `draw(row, barY, color)` returns. */
+function pushBars(all, present, id, y, out, draw) {
+  present.forEach((r, k) => {
+    const by = y + k * BAR_H;
+    const row = all[r].rows?.[id];
+    if (!row) return;
+    if (!row.ok) {
+      out.push(`<text x="${BAR_X + 2}" y="${by + BAR_H - 1}" font-size="9" fill="#c00">FAIL</text>`);
+      return;
+    }
+    out.push(...draw(row, by, COLORS[r]));
+  });
+}
+
+/** A bar from the axis to x at height `by`. */
+const bar = (by, x, color) => `<rect x="${BAR_X}" y="${by}" width="${(x - BAR_X).toFixed(1)}" height="${BAR_H - 1}" fill="${color}"/>`;
+
 export function renderChart(all) {
   const present = RUNTIMES.filter((r) => all[r]);
   let y = 20;
@@ -122,18 +144,13 @@ export function renderChart(all) {
       for (const id of ids) {
         const h = present.length * BAR_H + ROW_GAP;
         rowsSvg.push(label(id, y, present.length));
-        present.forEach((r, k) => {
-          const by = y + k * BAR_H;
-          const row = all[r].rows?.[id];
-          if (!row) return;
-          if (!row.ok) {
-            rowsSvg.push(`<text x="${BAR_X + 2}" y="${by + BAR_H - 1}" font-size="9" fill="#c00">FAIL</text>`);
-            return;
-          }
+        pushBars(all, present, id, y, rowsSvg, (row, by, color) => {
           const x2 = axis.x(row.median);
-          rowsSvg.push(`<rect x="${BAR_X}" y="${by}" width="${(x2 - BAR_X).toFixed(1)}" height="${BAR_H - 1}" fill="${COLORS[r]}"/>`);
-          rowsSvg.push(`<line x1="${axis.x(row.min).toFixed(1)}" y1="${by + BAR_H / 2 - 0.5}" x2="${axis.x(row.max).toFixed(1)}" y2="${by + BAR_H / 2 - 0.5}" stroke="#000" stroke-opacity="0.45"/>`);
-          rowsSvg.push(`<text x="${(x2 + 4).toFixed(1)}" y="${by + BAR_H - 1}" font-size="9">${fmt(row.median)}/s</text>`);
+          return [
+            bar(by, x2, color),
+            `<line x1="${axis.x(row.min).toFixed(1)}" y1="${by + BAR_H / 2 - 0.5}" x2="${axis.x(row.max).toFixed(1)}" y2="${by + BAR_H / 2 - 0.5}" stroke="#000" stroke-opacity="0.45"/>`,
+            `<text x="${(x2 + 4).toFixed(1)}" y="${by + BAR_H - 1}" font-size="9">${fmt(row.median)}/s</text>`,
+          ];
         });
         y += h;
       }
@@ -155,19 +172,14 @@ export function renderChart(all) {
     const rowsSvg = [];
     for (const id of ids) {
       rowsSvg.push(label(id, y, present.length));
-      present.forEach((r, k) => {
-        const by = y + k * BAR_H;
-        const row = all[r].rows?.[id];
-        if (!row) return;
-        if (!row.ok) {
-          rowsSvg.push(`<text x="${BAR_X + 2}" y="${by + BAR_H - 1}" font-size="9" fill="#c00">FAIL</text>`);
-          return;
-        }
+      pushBars(all, present, id, y, rowsSvg, (row, by, color) => {
         const x50 = axis.x(row.p50Us);
         const x99 = axis.x(row.p99Us);
-        rowsSvg.push(`<rect x="${BAR_X}" y="${by}" width="${(x50 - BAR_X).toFixed(1)}" height="${BAR_H - 1}" fill="${COLORS[r]}"/>`);
-        rowsSvg.push(`<line x1="${x50.toFixed(1)}" y1="${by + BAR_H / 2 - 0.5}" x2="${x99.toFixed(1)}" y2="${by + BAR_H / 2 - 0.5}" stroke="${COLORS[r]}"/>`);
-        rowsSvg.push(`<text x="${(x99 + 4).toFixed(1)}" y="${by + BAR_H - 1}" font-size="9">${row.p50Us.toFixed(1)} / ${row.p99Us.toFixed(1)} us</text>`);
+        return [
+          bar(by, x50, color),
+          `<line x1="${x50.toFixed(1)}" y1="${by + BAR_H / 2 - 0.5}" x2="${x99.toFixed(1)}" y2="${by + BAR_H / 2 - 0.5}" stroke="${color}"/>`,
+          `<text x="${(x99 + 4).toFixed(1)}" y="${by + BAR_H - 1}" font-size="9">${row.p50Us.toFixed(1)} / ${row.p99Us.toFixed(1)} us</text>`,
+        ];
       });
       y += present.length * BAR_H + ROW_GAP;
     }

@@ -40,6 +40,25 @@ export function makeObject(seq) {
   return { id: seq, name: "item" + seq };
 }
 
+/** Hands `count` items (`items`: "object" or "record"), numbered from 0, to `send` in
+ * lists of `batch` (the last may be shorter), as S3's producer and postMessage's arrays of
+ * 256 both need. The list and its records are reused for the next batch: `send` must copy
+ * them (putMany and postMessage do). */
+export function sendInBatches(items, count, batch, producer, send) {
+  const pool = Array.from({ length: batch }, () => new Uint8Array(RECORD_BYTES));
+  const views = pool.map((u8) => new Int32Array(u8.buffer));
+  let list = items === "object" ? new Array(batch) : pool;
+  for (let i = 0; i < count; i += batch) {
+    const n = Math.min(batch, count - i);
+    if (n < batch) list = list.slice(0, n);
+    for (let k = 0; k < n; k++) {
+      if (items === "object") list[k] = makeObject(i + k);
+      else writeRecord(views[k], 0, i + k, producer);
+    }
+    send(list);
+  }
+}
+
 /** What a consumer counts. */
 export class Tally {
   constructor(producers = 1, strict = true) {

@@ -8,7 +8,7 @@
 // (run.mjs), which wakes the blocked call with ShutDown.
 import { JoinableQueue, ShutDown } from "../dist/default.js";
 import * as waitModule from "../dist/wait.js";
-import { makeObject, RECORD_BYTES, Tally, writeRecord } from "./items.mjs";
+import { makeObject, RECORD_BYTES, sendInBatches, Tally, writeRecord } from "./items.mjs";
 
 /** The spin knob of dist/wait.js, when the build has one. */
 export const spinKnob = "tuning" in waitModule ? waitModule.tuning : undefined;
@@ -56,18 +56,7 @@ function putRecords(q, count, producer) {
 }
 
 function putBatches(q, items, count, batch, producer) {
-  const pool = Array.from({ length: batch }, () => new Uint8Array(RECORD_BYTES));
-  const views = pool.map((u8) => new Int32Array(u8.buffer));
-  let list = items === "object" ? new Array(batch) : pool;
-  for (let i = 0; i < count; i += batch) {
-    const n = Math.min(batch, count - i);
-    if (n < batch) list = list.slice(0, n);
-    for (let k = 0; k < n; k++) {
-      if (items === "object") list[k] = makeObject(i + k);
-      else writeRecord(views[k], 0, i + k, producer);
-    }
-    q.putMany(list);
-  }
+  sendInBatches(items, count, batch, producer, (list) => q.putMany(list));
 }
 
 const GO = 0;

@@ -3,7 +3,7 @@
 // of `batch` items per message. The consumer acknowledges the last item on the port, so the
 // producer's clock covers delivery, as join() does for the queue. Also the postMessage
 // ping-pong of scenario 5. Items and checks: items.mjs.
-import { makeObject, RECORD_BYTES, Tally, writeRecord } from "./items.mjs";
+import { makeObject, RECORD_BYTES, sendInBatches, Tally, writeRecord } from "./items.mjs";
 
 function withTimeout(promise, ms, what) {
   let timer;
@@ -22,18 +22,7 @@ export async function postMessageThroughput({ workers: [consumer], count, timeou
     const acked = new Promise((resolve) => { port1.onmessage = () => resolve(); });
     const t0 = performance.now();
     if (batch > 0) {
-      const pool = Array.from({ length: batch }, () => new Uint8Array(RECORD_BYTES));
-      const views = pool.map((u8) => new Int32Array(u8.buffer));
-      let list = items === "object" ? new Array(batch) : pool;
-      for (let i = 0; i < count; i += batch) {
-        const n = Math.min(batch, count - i);
-        if (n < batch) list = list.slice(0, n);
-        for (let k = 0; k < n; k++) {
-          if (items === "object") list[k] = makeObject(i + k);
-          else writeRecord(views[k], 0, i + k, 0);
-        }
-        port1.postMessage(list); // cloned here: the arrays may be reused at once
-      }
+      sendInBatches(items, count, batch, 0, (list) => port1.postMessage(list)); // cloned here: the arrays may be reused
     } else if (items === "object") {
       for (let i = 0; i < count; i++) port1.postMessage(makeObject(i));
     } else {
