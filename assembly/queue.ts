@@ -404,9 +404,9 @@ export function notifies(): u32 {
 // A put must be able to grow the ring whatever else the heap holds. Its own scratch holds
 // the item, as large as the item; the ring must grow to hold the records and the item; and
 // other putters of large items may hold scratch blocks as large while they wait for room.
-// The stress test met it (the README's "Known issue" before 0.4): two putters of 1 MiB
-// items, each holding a 2 MiB scratch, found the ring empty but at 1 MiB, and no 2 MiB
-// block left for it under maxBytes: each waited for memory the other held, for ever.
+// The stress test met it once (the README's "Known issue" until this change): two putters
+// of 1 MiB items, each holding a 2 MiB scratch, found the ring empty but at 1 MiB, and no
+// 2 MiB block left for it under maxBytes: each waited for memory the other held, for ever.
 // So when no block can be allocated, the ring grows into the caller's scratch block, if
 // that is large enough for the records and the new frames and no larger than a ring may
 // be: the frames move up within the block, the records are copied below them, the block

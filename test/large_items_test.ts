@@ -125,10 +125,11 @@ describe("items larger than the scratch area", () => {
     await close();
   });
 
-  // The stall the stress test met once (README, "Known issue" until 0.4): two putters of
-  // 1 MiB items each hold a 2 MiB scratch area while they wait, the consumers empty the
-  // ring, and the ring must then grow from 1 MiB to 2 MiB for either item, with no 2 MiB
-  // block left under maxBytes. The ring grows into the waiting putter's own scratch area.
+  // The stall the stress test met once (the README's "Known issue" until the fix): two
+  // putters of 1 MiB items each hold a 2 MiB scratch area while they wait, the consumers
+  // empty the ring, and the ring must then grow from 1 MiB to 2 MiB for either item, with
+  // no 2 MiB block left under maxBytes. The ring grows into the waiting putter's own
+  // scratch area.
   test("putAsync() of large items that wait while holding their scratch areas still get in once the ring must grow", async () => {
     // 120 pages: the ring may reach 2 MiB (a third of the memory, rounded down to a power
     // of two). Filling the 1 MiB ring takes about 2.1 MiB of heap (the ring and the smaller
