@@ -7,13 +7,15 @@
 //
 // The header is laid out by cache line (64 bytes), because what costs most when two
 // threads share a queue is the transfer of a line from one core to the other. Line 1 holds
-// every word an operation writes (the lock, the ring's counters, the task count, the seal,
-// the epochs), so that a put, a take or a taskDone moves that one line; line 0 holds the
-// words every operation reads but that change rarely (identity, limits, where the ring
-// is), which every core can keep a shared copy of. (Layout 2 spread the written words over
-// three lines: S2 of bench/run.mjs, put in one thread and get + taskDone in another, moved
-// 1.22 M items/s then against 1.93 M/s with this layout and the lock read before it is
-// taken, measured side by side.)
+// every word a locked section writes (the lock, the ring's counters, the tasks put, the
+// seal, the epochs), so that a put or a take moves that one line; line 0 holds the words
+// every operation reads but that change rarely (identity, limits, where the ring is), which
+// every core can keep a shared copy of. (Layout 2 spread the written words over three
+// lines: S2 of bench/run.mjs, put in one thread and get + taskDone in another, moved
+// 1.22 M items/s then against 1.93 M/s with layout 3 and the lock read before it is taken,
+// measured side by side.) Line 4 holds TASKS_DONE alone: taskDone() writes it without the
+// lock (queue.ts, "Tasks"), and a consumer's get and taskDone then move line 1 once per
+// item instead of twice (layout 4: S2 about 2.2 to 3.0 M/s, bench/README.md).
 //
 //   0        4        8        12       16       20       24       28       32
 //   +--------+--------+--------+--------+--------+--------+--------+--------+
@@ -21,16 +23,18 @@
 //   +--------+--------+--------+--------+--------+--------+--------+--------+      read by all,
 //   |RING_GEN|FREE_MAP| (reserved: 24 bytes)                               |  32  written rarely
 //   +--------+--------+--------+--------+--------+--------+--------+--------+
-//   | LOCK   | STATE  | COUNT  | HEAD   | USED   | SEAL   |   UNFINISHED    |  64  line 1:
+//   | LOCK   | STATE  | COUNT  | HEAD   | USED   | SEAL   |   TASKS_PUT     |  64  line 1:
 //   +--------+--------+--------+--------+--------+--------+-----------------+      written by
 //   |     TAKEN       |PUT_EPO |GET_EPO |DONE_EP |GET_WAIT|PUT_WAIT|JOIN_WAI|  96  every operation
 //   +-----------------+--------+--------+--------+--------+--------+--------+
 //   | FREE_HEAD[0..31]: first free block of each size class (128 bytes)      | 128  lines 2-3
-//   +------------------------------------------------------------------------+
-//   | heap: blocks, bump-allocated upward from HEAP_START to HEAP_TOP        | 256
+//   +-----------------+------------------------------------------------------+
+//   |   TASKS_DONE    | (reserved: 56 bytes)                                 | 256  line 4: taskDone
+//   +-----------------+------------------------------------------------------+
+//   | heap: blocks, bump-allocated upward from HEAP_START to HEAP_TOP        | 320
 //   |   one block is the ring; the others are per-handle scratch areas       |
 //   +------------------------------------------------------------------------+
-//   (each cell above is 4 bytes; UNFINISHED and TAKEN are 8)
+//   (each cell above is 4 bytes; TASKS_PUT, TASKS_DONE and TAKEN are 8)
 //
 // A block is an 8-byte header followed by 2^class bytes:
 //   +----------+----------+------------------------------+
@@ -51,7 +55,7 @@
 // end of the ring; its payload may, and is then copied in two pieces.
 
 export const MAGIC_VALUE: u32 = 0x3151_4a4a; // "JJQ1" little-endian
-export const LAYOUT_VERSION: u32 = 3; // 2: CODEC_TAG; 3: the header by cache line
+export const LAYOUT_VERSION: u32 = 4; // 2: CODEC_TAG; 3: the header by cache line; 4: TASKS_DONE
 
 // Header words (byte offsets). Line 0: read by every operation, written rarely.
 export const MAGIC: u32 = 0;
@@ -72,17 +76,20 @@ export const COUNT: u32 = 72; // records in the ring
 export const HEAD: u32 = 76; // ring offset of the oldest record
 export const USED: u32 = 80; // bytes of the ring holding records
 export const SEAL: u32 = 84; // hash of the words the lock guards, as the last holder left them
-export const UNFINISHED: u32 = 88; // u64: tasks put and not yet marked done
+export const TASKS_PUT: u32 = 88; // u64: tasks ever put; only rises (unfinished = TASKS_PUT - TASKS_DONE)
 export const TAKEN: u32 = 96; // u64: records ever taken (or discarded); only rises
 export const PUT_EPOCH: u32 = 104; // futex: bumped by each put and by shutdown
 export const GET_EPOCH: u32 = 108; // futex: bumped by each take and by shutdown
-export const DONE_EPOCH: u32 = 112; // futex: bumped when UNFINISHED reaches 0
+export const DONE_EPOCH: u32 = 112; // futex: bumped when TASKS_DONE reaches TASKS_PUT
 export const GET_WAITERS: u32 = 116; // threads about to wait on PUT_EPOCH
 export const PUT_WAITERS: u32 = 120; // threads about to wait on GET_EPOCH
 export const JOIN_WAITERS: u32 = 124; // threads about to wait on DONE_EPOCH
 // Lines 2-3.
 export const FREE_HEAD: u32 = 128; // u32[32]
-export const HEAP_START: u32 = 256;
+// Line 4: written by taskDone() without the lock (queue.ts, "Tasks").
+export const TASKS_DONE: u32 = 256; // u64: tasks ever marked done or discarded; only rises
+export const RESERVED_DONE_LINE: u32 = 264; // unused up to HEAP_START: TASKS_DONE's line is its own
+export const HEAP_START: u32 = 320;
 
 export const STATE_OPEN: u32 = 0;
 export const STATE_SHUT_DOWN: u32 = 1;

@@ -89,6 +89,7 @@ export const problems = {
   BATCH: "a batch's framing is damaged",
   MAXSIZE: "the item limit word changed",
   SEAL: "a word only the lock holder may write changed without the lock (the header's seal does not match)",
+  TASKS: "the count of tasks done is damaged (not a coded count, or more than the tasks ever put)",
 } as const;
 
 export const messages = {

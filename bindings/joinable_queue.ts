@@ -162,7 +162,7 @@ export class JoinableQueue<T = unknown> {
   readonly #maxItemBytes: number;
   readonly #items: WaitWords; // getters wait here for puts
   readonly #space: WaitWords; // putters wait here for takes
-  readonly #done: WaitWords; // joiners wait here for UNFINISHED to reach 0
+  readonly #done: WaitWords; // joiners wait here for every task put to be done
   #scratch = 0;
   #scratchCap = 0;
   readonly #pending = new Set<PendingCall>();

@@ -480,6 +480,20 @@ describe("shutdown()", () => {
     q.close();
   });
 
+  test("shutdown(true) counts the discarded items done only as far as tasks are unfinished, as Python does", () => {
+    // Python: `while self._qsize(): self._get(); if self.unfinished_tasks > 0: self.unfinished_tasks -= 1`.
+    const q = new JoinableQueue<number>();
+    q.putMany([1, 2, 3]);
+    q.taskDone(); // allowed before any get(), as in Python: 2 unfinished, 3 queued
+    q.taskDone();
+    q.shutdown(true);
+    expect(q.unfinishedTasks).toBe(0);
+    expect(q.join(0)).toBe(true);
+    expect(() => q.taskDone()).toThrow(RangeError);
+    expect(q.unfinishedTasks).toBe(0);
+    q.close();
+  });
+
   test("shutdown() wakes a pending getAsync() with ShutDown and a pending putAsync() too", async () => {
     const q = new JoinableQueue(1);
     const got = q.getAsync();

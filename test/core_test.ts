@@ -27,4 +27,27 @@ describe("core.wasm", () => {
       expect(names).toContain(name);
     }
   });
+
+  test("codes the count of tasks done so that every small change to either half of its word is caught", () => {
+    // assembly/queue.ts, "Tasks": TASKS_DONE holds (count + 1) * DONE_FACTOR (mod 2^64), and
+    // a word whose decoding (times DONE_INVERSE, minus one) is DONE_LIMIT or more is damage. A write that adds
+    // d to the word moves the decoded count by d * DONE_INVERSE: caught for every count
+    // below DONE_LIMIT exactly when that lands in [DONE_LIMIT, 2^64 - DONE_LIMIT).
+    const core = new WebAssembly.Instance(coreModule(), {
+      env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 65535, shared: true }) },
+    }).exports as Record<string, WebAssembly.Global>;
+    const factor = BigInt.asUintN(64, core.DONE_FACTOR.value);
+    const inverse = BigInt.asUintN(64, core.DONE_INVERSE.value);
+    const limit = BigInt.asUintN(64, core.DONE_LIMIT.value);
+    expect(BigInt.asUintN(64, factor * inverse)).toBe(1n);
+    expect(limit).toBe(1n << 48n);
+    const missed: string[] = [];
+    for (let d = 1n; d < 1n << 14n; d++) {
+      for (const delta of [d, -d, d << 32n, -(d << 32n)]) {
+        const moved = BigInt.asUintN(64, delta * inverse);
+        if (moved < limit || moved >= (1n << 64n) - limit) missed.push(delta.toString());
+      }
+    }
+    expect(missed).toEqual([]);
+  });
 });

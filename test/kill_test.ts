@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { coreModule } from "joinable-queue";
 import { runtime, workerKinds } from "./harness.ts";
 import { describeSummary, torture } from "./torture/engine.mjs";
-import { lockRegions } from "./torture/lock_regions.mjs";
+import { doneRegion, lockRegions } from "./torture/lock_regions.mjs";
 import { probeSplits, probeState, STATES } from "./torture/terminate_probe.mjs";
 import { terminateFacts } from "./torture/terminate_facts.mjs";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
@@ -97,12 +97,30 @@ describe("the compiled core", () => {
     env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 65535, shared: true }) },
   }).exports.LOCK as WebAssembly.Global;
   const lock = Number(lockGlobal.value);
+  const tasksDone = Number(readFileSync(new URL("../assembly/layout.ts", import.meta.url), "utf8")
+    .match(/export const TASKS_DONE: u32 = (\d+);/)?.[1]);
 
   test("holds the lock only in regions with no call, no loop, no branch back and no return (no point where a kill can land)", () => {
     const regions = lockRegions(wat, lock);
     const names = regions.map((r: { func: string }) => r.func.replace("$assembly/queue/", "")).sort();
-    expect(names).toEqual(["allocScratch", "drop", "freeScratch", "isShutDown", "peek", "put", "putBatch", "qsize", "shutdown", "take", "taskDone", "unfinishedTasks"]);
+    expect(names).toEqual(["allocScratch", "drop", "freeScratch", "isShutDown", "peek", "put", "putBatch", "qsize", "shutdown", "take", "unfinishedTasks"]);
     expect(regions.flatMap((r: { func: string; problems: string[] }) => r.problems.map((p) => `${r.func}: ${p}`))).toEqual([]);
+  });
+
+  test("taskDone(), which takes no lock, has no such point from counting the task to waking the joiners", () => {
+    const region = doneRegion(wat, tasksDone);
+    expect(region.from).toBeGreaterThan(0);
+    expect(region.problems).toEqual([]);
+  });
+
+  test("the taskDone check sees a loop, a call or a return put after the count", () => {
+    const start = wat.indexOf("\n (func $assembly/queue/taskDone");
+    const notify = wat.indexOf("memory.atomic.notify", start);
+    expect(notify).toBeGreaterThan(start);
+    const inject = (code: string) => wat.slice(0, notify) + code + "\n    " + wat.slice(notify);
+    expect(doneRegion(inject("loop $injected\n    end"), tasksDone).problems).toEqual([expect.stringMatching(/loop \$injected/)]);
+    expect(doneRegion(inject("call $assembly/queue/problem\n    drop"), tasksDone).problems).toEqual([expect.stringMatching(/call/)]);
+    expect(doneRegion(inject("i32.const 0\n    return"), tasksDone).problems).toEqual([expect.stringMatching(/return before the end/)]);
   });
 
   test("the region check sees a loop, a call, a branch back or a return put inside a locked region", () => {

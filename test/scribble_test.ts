@@ -34,7 +34,7 @@ import fc from "fast-check";
 import process from "node:process";
 import { readFileSync } from "node:fs";
 import { Worker } from "node:worker_threads";
-import { JoinableQueue, type QueueHandle } from "joinable-queue";
+import { coreModule, JoinableQueue, type QueueHandle } from "joinable-queue";
 import { runtime, sleep } from "./harness.ts";
 
 // ---- The memory map, read from assembly/layout.ts (one source of truth) -----------------
@@ -50,15 +50,18 @@ const HEADER_WORDS: ReadonlyArray<readonly [string, number]> = [
   ["MAGIC", 4], ["VERSION", 4], ["MAXSIZE", 4], ["MAX_PAGES", 4], ["CODEC_TAG", 4],
   ["RING", 4], ["RING_CAP", 4], ["HEAP_TOP", 4], ["RING_GEN", 4], ["FREE_MAP", 4],
   ["LOCK", 4], ["STATE", 4], ["COUNT", 4], ["HEAD", 4], ["USED", 4], ["SEAL", 4],
-  ["UNFINISHED", 8], ["TAKEN", 8], ["PUT_EPOCH", 4], ["GET_EPOCH", 4], ["DONE_EPOCH", 4],
-  ["GET_WAITERS", 4], ["PUT_WAITERS", 4], ["JOIN_WAITERS", 4], ["FREE_HEAD", 128],
+  ["TASKS_PUT", 8], ["TAKEN", 8], ["PUT_EPOCH", 4], ["GET_EPOCH", 4], ["DONE_EPOCH", 4],
+  ["GET_WAITERS", 4], ["PUT_WAITERS", 4], ["JOIN_WAITERS", 4], ["FREE_HEAD", 128], ["TASKS_DONE", 8],
 ];
 /** The 4-byte cells the scribbler aims at: one per word, two per u64, 32 free-list heads. */
 const HEADER_CELLS: ReadonlyArray<{ name: string; at: number }> = HEADER_WORDS.flatMap(([name, size]) =>
   Array.from({ length: size / 4 }, (_, i) => ({ name: size > 4 ? `${name}+${4 * i}` : name, at: L[name] + 4 * i })));
-// The header's reserved bytes (layout.ts: from RESERVED up to LOCK) hold the canary.
-const RESERVED_START = L.RESERVED;
-const RESERVED_END = L.LOCK;
+// The header's reserved bytes (layout.ts: from RESERVED up to LOCK, and the rest of
+// TASKS_DONE's line, from RESERVED_DONE_LINE up to HEAP_START) hold the canary.
+const RESERVED_SPANS: ReadonlyArray<readonly [number, number]> = [
+  [L.RESERVED, L.LOCK], [L.RESERVED_DONE_LINE, L.HEAP_START],
+];
+const isReserved = (at: number) => RESERVED_SPANS.some(([from, to]) => at >= from && at < to);
 
 const CANARY = 0xc5;
 const MAX_BYTES = 4 << 20;
@@ -220,7 +223,7 @@ function snapshot(mem: Uint8Array): Snapshot {
 }
 
 function fillCanary(mem: Uint8Array, s: Snapshot): void {
-  mem.fill(CANARY, RESERVED_START, RESERVED_END);
+  for (const [from, to] of RESERVED_SPANS) mem.fill(CANARY, from, to);
   mem.fill(CANARY, s.heapTop);
 }
 
@@ -505,7 +508,7 @@ function badError(kind: string, e: ErrorInfo, codec: Codec): string | undefined 
   if (PUTS.has(kind) && (e.name === "Full" || e.name === "ShutDown")) return undefined;
   // The heap's end may be scribbled up to the memory's ceiling: then no scratch fits.
   if ((PUTS.has(kind) || kind === "attach") && e.name === "RangeError" && /no room for a \d+-byte scratch area/.test(e.message)) return undefined;
-  // UNFINISHED may be scribbled lower: taskDone finds none (consume calls taskDone).
+  // TASKS_PUT may be scribbled lower or TASKS_DONE higher: taskDone finds none (consume calls taskDone).
   if ((kind === "taskDone" || kind === "task_done" || kind === "consume") && e.name === "RangeError" && /no unfinished task/.test(e.message)) return undefined;
   // attach() checks the magic number, layout version and codec tag itself, and says which is wrong.
   if (kind === "attach" && e.name === "TypeError" && /magic number|layout version|handle\.codec/.test(e.message)) return undefined;
@@ -634,7 +637,7 @@ describe("scribbled shared memory", () => {
     // no word left out.
     const wrong: number[] = []; // both a word and reserved, or neither
     for (let at = 0; at < L.HEAP_START; at += 4) {
-      if (cells.has(at) === (at >= RESERVED_START && at < RESERVED_END)) wrong.push(at);
+      if (cells.has(at) === isReserved(at)) wrong.push(at);
     }
     expect(wrong).toEqual([]);
   });
@@ -787,7 +790,7 @@ describe("scribbled shared memory: damage inside a payload", () => {
 });
 
 describe("scribbled shared memory: a lock held forever", () => {
-  test("every method throws Corrupted once the lock word has stayed 1 for LOCK_STUCK_MS (2 s)", async () => {
+  test("every method that takes the lock throws Corrupted once the lock word has stayed 1 for LOCK_STUCK_MS (2 s)", async () => {
     // Each call waits out the 2 s, so the calls are shared among six victims. (Bounded,
     // so that full() reads the memory: on an unbounded queue it answers false unread.)
     const q = new JoinableQueue<Uint8Array>({ codec: "bytes", maxsize: 5 });
@@ -818,6 +821,11 @@ describe("scribbled shared memory: a lock held forever", () => {
         expect(o.value).toBe("skipped"); // the shutdown failed: nothing to drain
       } else if (o.kind === "close") {
         expect(o.ok).toBe(true); // close() gives up on the scratch and closes regardless
+      } else if (o.kind === "taskDone" || o.kind === "task_done") {
+        // taskDone() takes no lock (assembly/queue.ts, "Tasks"): it counts the one task put,
+        // or finds none left, at once.
+        expect(o.ms).toBeLessThan(1900);
+        if (!o.ok) expect(`${o.error?.name}: ${o.error?.message}`).toMatch(/^RangeError: .*no unfinished task/);
       } else {
         expect(`${o.kind}: ${o.error?.name}: ${o.error?.message}`).toMatch(
           /^\w+: Corrupted: .*shared memory is corrupted \(the lock has been held for more than 2000 ms; a thread scribbled over the memory\)$/);
@@ -905,7 +913,7 @@ describe("scribbled shared memory: words any value of which looks valid (the sea
   // Each of these writes leaves every structural check satisfied: only the seal over the
   // words the lock guards can tell the write from a real change.
   const cases: Array<[string, (words: Uint32Array) => void]> = [
-    ["the unfinished-task count, to another plausible count", (w) => { w[L.UNFINISHED / 4] += 1; }],
+    ["the count of tasks put, to another plausible count", (w) => { w[L.TASKS_PUT / 4] += 1; }],
     ["the shutdown flag, set", (w) => { w[L.STATE / 4] = 1; }],
     ["the taken counter", (w) => { w[L.TAKEN / 4] += 3; }],
     ["the ring's generation", (w) => { w[L.RING_GEN / 4] += 1; }],
@@ -918,10 +926,56 @@ describe("scribbled shared memory: words any value of which looks valid (the sea
       q.putMany([1, 2, 3]);
       q.get();
       write(new Uint32Array(q.handle.memory.buffer, 0, 64));
-      for (const call of [() => q.qsize(), () => q.unfinishedTasks, () => q.get({ block: false }), () => q.put(4), () => q.taskDone(), () => q.qsize()]) {
-        expect(call).toThrow(/corrupted \(a word only the lock holder may write changed without the lock/);
+      const sealBroken = /corrupted \(a word only the lock holder may write changed without the lock/;
+      for (const call of [() => q.qsize(), () => q.unfinishedTasks, () => q.get({ block: false }), () => q.put(4), () => q.qsize()]) {
+        expect(call).toThrow(sealBroken);
+      }
+      // taskDone() takes no lock and reads no sealed word but TASKS_PUT, and that only when
+      // its own copy says no task is left ("Tasks" in assembly/queue.ts): it counts the task
+      // the get() above took, and blesses nothing.
+      q.taskDone();
+      expect(() => q.qsize()).toThrow(sealBroken);
+      expect(() => q.join(0)).toThrow(sealBroken);
+      q.close();
+    });
+  }
+});
+
+describe("scribbled shared memory: the count of tasks done (coded, not sealed)", () => {
+  // TASKS_DONE is written without the lock, so the seal cannot cover it; it holds the count
+  // times an odd factor (assembly/queue.ts, "Tasks"), and a word that does not decode to a
+  // small count is damage.
+  const damaged = /corrupted \(the count of tasks done is damaged/;
+  const cases: Array<[string, (w: Uint32Array) => void]> = [
+    ["1 added to its low half", (w) => { w[L.TASKS_DONE / 4] += 1; }],
+    ["1 taken from its low half", (w) => { w[L.TASKS_DONE / 4] -= 1; }],
+    ["1 added to its high half", (w) => { w[L.TASKS_DONE / 4 + 1] += 1; }],
+    ["a bit flipped", (w) => { w[L.TASKS_DONE / 4] ^= 1 << 17; }],
+    ["zeroed", (w) => { w[L.TASKS_DONE / 4] = 0; w[L.TASKS_DONE / 4 + 1] = 0; }],
+  ];
+  for (const [name, write] of cases) {
+    test(`${name}: taskDone(), unfinishedTasks and join() throw Corrupted naming it`, () => {
+      const q = new JoinableQueue<number>({ codec: "json" });
+      q.putMany([1, 2, 3]);
+      q.get();
+      q.taskDone(); // one done: zeroing the word is damage too
+      write(new Uint32Array(q.handle.memory.buffer, 0, L.HEAP_START / 4));
+      for (const call of [() => q.taskDone(), () => q.unfinishedTasks, () => q.join(0), () => q.taskDone()]) {
+        expect(call).toThrow(damaged);
       }
       q.close();
     });
   }
+
+  test("a coded count above the tasks ever put: unfinishedTasks and join() throw Corrupted, taskDone() finds no task", () => {
+    const q = new JoinableQueue<number>({ codec: "json" });
+    q.putMany([1, 2, 3]);
+    const core = new WebAssembly.Instance(coreModule(), { env: { memory: q.handle.memory } }).exports;
+    const factor = BigInt.asUintN(64, (core.DONE_FACTOR as WebAssembly.Global).value);
+    new BigUint64Array(q.handle.memory.buffer, L.TASKS_DONE, 1)[0] = BigInt.asUintN(64, (5n + 1n) * factor); // 5 done, of 3
+    expect(() => q.unfinishedTasks).toThrow(damaged);
+    expect(() => q.join(0)).toThrow(damaged);
+    expect(() => q.taskDone()).toThrow(RangeError);
+    q.close();
+  });
 });

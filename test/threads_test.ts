@@ -125,6 +125,27 @@ for (const kind of workerKinds) {
       q.close();
     });
 
+    test("taskDone() in three threads at once counts every task exactly once, and the last one wakes join()", async () => {
+      // taskDone() takes no lock: each is one compare-exchange on the count of tasks done
+      // (assembly/queue.ts, "Tasks"). A lost or doubled count shows as tasks left over
+      // (join() waits, then times out) or as a RangeError in a worker.
+      const perThread = 100_000;
+      const q = new JoinableQueue<number>();
+      for (let i = 0; i < 3 * perThread; i += 1000) q.putMany(Array.from({ length: 1000 }, (_, k) => i + k));
+      const joiner = startWorker<boolean>(kind, "blockedJoin", q.handle, { timeout: 60_000 });
+      const go = new SharedArrayBuffer(4); // all three start at once, so their calls overlap
+      const doers = [0, 1, 2].map(() => startWorker<number>(kind, "taskDoneMany", q.handle, { count: perThread, go }));
+      await Promise.all([joiner.ready, ...doers.map((d) => d.ready)]);
+      Atomics.store(new Int32Array(go), 0, 1);
+      Atomics.notify(new Int32Array(go), 0);
+      expect(await within(60_000, Promise.all(doers.map((d) => d.result)), "the taskDone() threads")).toEqual([perThread, perThread, perThread]);
+      expect(await within(60_000, joiner.result, "join() in a worker")).toBe(true);
+      expect(q.unfinishedTasks).toBe(0);
+      expect(() => q.taskDone()).toThrow(RangeError);
+      expect(q.qsize()).toBe(3 * perThread); // taskDone() without get() is allowed, as in Python
+      q.close();
+    });
+
     test("shutdown() wakes threads blocked in get(), getAsync() and put() with ShutDown", async () => {
       const empty = new JoinableQueue();
       const full = new JoinableQueue(1);

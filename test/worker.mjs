@@ -92,6 +92,16 @@ const scenarios = {
     return "put";
   },
 
+  /** Says it is ready, waits for args.go (an Int32Array's buffer) to turn 1, then calls
+   * taskDone() args.count times; returns how many. */
+  taskDoneMany(q, { count, go }, ready) {
+    const start = new Int32Array(go);
+    ready();
+    Atomics.wait(start, 0, 0, 30_000);
+    for (let i = 0; i < count; i++) q.taskDone();
+    return count;
+  },
+
   /** Blocks in join() (after saying it is ready) and returns its answer. */
   blockedJoin(q, { timeout = 30_000 }, ready) {
     ready();

@@ -136,3 +136,40 @@ export function lockRegions(wat, lockAddress) {
   }
   return regions;
 }
+
+/**
+ * taskDone()'s counted region (assembly/queue.ts, "Tasks"): taskDone takes no lock, but
+ * between the compare-exchange that counts the task in TASKS_DONE and the notify that wakes
+ * the joiners, a kill would leave joiners asleep beside a finished count. So that region
+ * must hold no point where an engine may stop a thread either: right after the
+ * compare-exchange, its result may branch back to the retry (taken only when it failed,
+ * when nothing was counted); after that, up to the function's end, no call, no loop, no
+ * branch back and no return but the last. Returns { from, problems } (from: the line of the
+ * compare-exchange, or undefined when there is none).
+ * @param tasksDoneAddress the TASKS_DONE word's byte offset
+ */
+export function doneRegion(wat, tasksDoneAddress) {
+  const fn = functions(wat).find((f) => f.name === "$assembly/queue/taskDone");
+  if (!fn) return { from: undefined, problems: ["no taskDone function"] };
+  const ls = fn.lines;
+  const at = ls.findIndex((l, i) => l.text === "i64.atomic.rmw.cmpxchg" &&
+    ls.slice(Math.max(0, i - 6), i).some((p) => p.text === `i32.const ${tasksDoneAddress}`));
+  if (at < 0) return { from: undefined, problems: ["no compare-exchange on TASKS_DONE"] };
+  const problems = [];
+  let i = at + 1;
+  // The retry: the compare's answer tested against the value expected (which binaryen may
+  // load from a local first), straight into the branch back, and the loop's end.
+  if (/^local\.get \$\S+$/.test(ls[i]?.text ?? "")) i++;
+  if (ls[i]?.text === "i64.ne" && /^br_if \$\S+$/.test(ls[i + 1]?.text ?? "") && ls[i + 2]?.text === "end") i += 3;
+  let notified = false;
+  for (; i < ls.length; i++) {
+    const t = ls[i].text;
+    if (/^(call|call_indirect|return_call|return_call_indirect|loop|br|br_if|br_table)\b/.test(t)) {
+      problems.push(`line ${ls[i].line}: ${t}`);
+    }
+    if (t === "return") problems.push(`line ${ls[i].line}: return before the end`);
+    if (t === "memory.atomic.notify") notified = true;
+  }
+  if (!notified) problems.push("no notify after the compare-exchange");
+  return { from: ls[at].line, problems };
+}
