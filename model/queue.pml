@@ -3,9 +3,15 @@
  * (`npm run model`; model/README.md says what is modelled, what is left out, and why).
  *
  *   assembly/queue.ts   the spin lock; put/putLocked with growRing; take/takeLocked with the
- *                       lock-free walk validated by TAKEN and RING_GEN; taskDone; shutdown;
+ *                       lock-free walk validated by TAKEN and RING_GEN; shutdown;
  *                       unfinishedTasks; announce (bump the epoch and read the waiter count
- *                       under the lock; if it is non-zero, notify after the release).
+ *                       under the lock; if it is non-zero, notify after the release);
+ *                       the task counters: TASKS_PUT, raised by a put under the lock, and
+ *                       TASKS_DONE, raised by taskDone without the lock (compare-exchange
+ *                       against the thread's putSeen, announced by an atomic bump of the
+ *                       epoch and a notify right away) and by shutdown(immediate) under the
+ *                       lock (an atomic add, then a clamp to TASKS_PUT); unfinished is
+ *                       TASKS_PUT - TASKS_DONE.
  *   bindings/wait.ts    waitSync: try; add to the waiter count; read the epoch; try again;
  *                       Atomics.wait(epoch, seen); leave the waiter count; loop.
  *   bindings/joinable_queue.ts  put/get/getMany/join/taskDone as waitSync over those calls.
@@ -24,10 +30,14 @@
  *   WALK      consumer 0 calls getMany(2): the lock-free walk  JOIN_EARLY  join() from the start
  *   NITEMS1   items producer 1 puts (default NITEMS)           NO_JOINER   nobody calls join()
  *   SHUTDOWN  1: a thread calls shutdown() at any moment; 2: shutdown(immediate = true)
+ *   STRAY_DONE  that thread first calls taskDone() once for no item it took (Python allows
+ *             it while a task is unfinished): then fewer tasks than items queued can be
+ *             unfinished, and shutdown(immediate)'s clamp matters
  *   FINE      every step as the code takes it; see "Steps" below
  * Deliberately broken variants, each of which spin must reject: BROKEN_EPOCH_AFTER_RETRY,
  * BROKEN_UNREGISTER_BEFORE_WAIT, BROKEN_DONE_OFF_BY_ONE, BROKEN_JOIN_ON_EMPTY,
- * BROKEN_TAKEN_BEFORE_HEAD, BROKEN_SHUTDOWN_FORGETS_PUTTERS. A variant that looks broken
+ * BROKEN_TAKEN_BEFORE_HEAD, BROKEN_SHUTDOWN_FORGETS_PUTTERS, BROKEN_DONE_NOT_ATOMIC,
+ * BROKEN_SHUTDOWN_NO_CLAMP. A variant that looks broken
  * and is not, because every waiter re-checks under the lock: NOTIFY_BEFORE_PUBLISH.
  *
  * Steps. A thread's step is one Promela statement or d_step; other threads interleave only
@@ -42,6 +52,8 @@
  *   - a waiter's leaving the waiter count, its next attempt and its registering again are
  *     one step (the count only decides whether a notify is made, and a notify only wakes
  *     sleepers, who are all counted).
+ * taskDone() takes no lock: in both models each of its atomic accesses is a step (but see
+ * FAST_CAS), and shutdown(immediate)'s add and clamp are two steps with the lock held.
  */
 
 #ifdef NOTIFY_BEFORE_PUBLISH
@@ -129,7 +141,8 @@ byte HEAD;
 byte USED;
 byte RING = RING0 - 2;
 byte RING_CAP = RING0;
-byte UNFINISHED;
+byte TASKS_PUT;             /* records ever put (under the lock) */
+byte TASKS_DONE;            /* tasks done or discarded (atomics, no lock) */
 byte TAKEN;
 byte RING_GEN;
 byte epoch[3];
@@ -145,7 +158,9 @@ byte sleepVal[NWAITERS];
 byte putMask;               /* items whose put succeeded */
 byte gotMask;               /* items taken by a consumer */
 byte discardMask;           /* items discarded by shutdown(immediate) */
-byte doneCount;             /* taskDone() calls */
+byte discardCount;          /* tasks discarded by it: min(unfinished, count), as Python */
+byte doneCount;             /* taskDone() calls that counted a task done */
+byte noneCount;             /* taskDone() calls that answered NONE_UNFINISHED */
 byte nextSeq[NPROD];        /* per producer: the sequence number the next take must find */
 byte producersDone;
 byte consumersDone;
@@ -212,13 +227,15 @@ inline notify_and_release(w) {
  * consumers of a queue nobody shuts down). */
 
 /* Atomics.wait(epoch[w], e): sleeps only if the word still holds e, checked and enqueued
- * in one step; AFTER runs once awake (woken, or the word had changed). */
-#define FUTEX_WAIT(w, ME, LABEL, AFTER) \
+ * in one step; AFTER runs once awake (woken, or the word had changed) and READY holds:
+ * the joined step's attempt needs the lock, which shutdown() and taskDone() steps may find
+ * held (it cannot block inside the step). */
+#define FUTEX_WAIT(w, ME, LABEL, READY, AFTER) \
      if \
      :: d_step { epoch[w] == e -> sleepOn[ME] = w + 1; sleepVal[ME] = e }; \
-LABEL:  d_step { sleepOn[ME] == 0 -> AFTER } \
+LABEL:  d_step { sleepOn[ME] == 0 && READY -> AFTER } \
      :: d_step { epoch[w] != e -> skip }; \
-        d_step { AFTER } \
+        d_step { READY -> AFTER } \
      fi
 
 #ifdef BROKEN_UNREGISTER_BEFORE_WAIT
@@ -272,7 +289,7 @@ LABEL:  d_step { sleepOn[ME] == 0 -> AFTER } \
      waiters[w]++; \
      READ_EPOCH_AND_RETRY(w, RETRY_STEPS, ATTEMPT); \
      LEAVE_BEFORE_SLEEP(w) \
-     FUTEX_WAIT(w, ME, LABEL, e = 0); \
+     FUTEX_WAIT(w, ME, LABEL, 1, e = 0); \
      LEAVE_AFTER_SLEEP(w) \
      skip \
   od
@@ -291,7 +308,7 @@ LABEL:  d_step { sleepOn[ME] == 0 -> AFTER } \
   :: else -> \
      READ_EPOCH_AND_RETRY(w, RETRY_JOINED, ATTEMPT); \
      LEAVE_BEFORE_SLEEP(w) \
-     FUTEX_WAIT(w, ME, LABEL, LEAVE_AFTER_SLEEP(w) e = 0; TRY_AND_REGISTER(w, ATTEMPT)) \
+     FUTEX_WAIT(w, ME, LABEL, lock == 0, LEAVE_AFTER_SLEEP(w) e = 0; TRY_AND_REGISTER(w, ATTEMPT)) \
   od
 
 #ifdef FINE
@@ -353,7 +370,7 @@ inline copy_in() {
 
 inline count_put() {
   COUNT++;
-  UNFINISHED++;
+  TASKS_PUT++;
   putMask = putMask | BIT(TAGOF(p, s))
 }
 
@@ -573,7 +590,7 @@ inline take_locked() {
     fi;
     if
     :: !TOOK -> lock = 0
-    :: else
+    :: else -> putSeen = TASKS_PUT        /* refreshed under the lock, after taking */
     fi;
 #ifndef WALK
     if
@@ -626,37 +643,164 @@ inline try_take() {         /* get(): max = 1, no walk, one pass */
 
 /* ---- taskDone, join, shutdown ------------------------------------------------------------- */
 
-/* core.taskDone(), for one item this consumer holds. */
-inline task_done() {
-  d_step {
-    lock == 0 -> lock = 1;
-    assert(UNFINISHED > 0);                     /* NONE_UNFINISHED: more dones than puts */
-    held--;
-    doneCount++;
-    UNFINISHED--;
-#ifdef BROKEN_DONE_OFF_BY_ONE
-    /* Broken: compares the count from before the decrement with 0 (it is 1 at the last). */
-    bumped = (UNFINISHED + 1 == 0);
+/* Ghost: tasks put and neither done nor discarded, as Python counts them. */
+#define GHOST_UNFINISHED (ONES(putMask) - doneCount - discardCount)
+
+#ifdef STRAY_DONE
+#define STRAYS 1            /* taskDone() calls for no item taken: the closer makes one */
 #else
-    bumped = (UNFINISHED == 0);
+#define STRAYS 0
 #endif
-    if
-    :: bumped -> epoch[DONE]++ ANNOUNCE_IN_STEP(DONE)
-    :: else -> lock = 0
-    fi
-#ifndef FINE
-    ; bumped = 0
+
+/* core.taskDone(), without the lock. unfinished = TASKS_PUT - TASKS_DONE, two counters
+ * that only rise: TASKS_PUT under the lock, TASKS_DONE by compare-exchange. putSeen is the
+ * thread's last read of TASKS_PUT (a take refreshes it under the lock), so a taskDone()
+ * for an item the thread took reads one shared word before its compare-exchange. Each
+ * atomic access is a step of its own, in the reduced model too: their interleaving with
+ * join(), with other taskDone() calls and with shutdown(immediate)'s add and clamp is what
+ * is checked. pc names the next step. */
+#define TD_LOAD_DONE 1      /* d = TASKS_DONE; p = putSeen */
+#define TD_LOAD_PUT 2       /* d >= p: p = putSeen = TASKS_PUT; still d >= p: NONE_UNFINISHED */
+#define TD_CAS 3            /* compare-exchange TASKS_DONE from d to d + 1; failed: again */
+#define TD_REREAD 4         /* d + 1 == p, maybe the last task: does TASKS_PUT still say so? */
+#define TD_BUMP 5           /* announce: DONE_EPOCH++ (an atomic add) */
+#define TD_WAITERS 6        /* read JOIN_WAITERS */
+#define TD_NOTIFY 7         /* Atomics.notify(DONE_EPOCH) */
+
+#ifdef BROKEN_DONE_NOT_ATOMIC
+/* Broken: stores what it loaded plus one, with no compare-exchange. */
+#define CAS_FAILS 0
+#else
+#define CAS_FAILS (TASKS_DONE != d)
 #endif
-  }
-#ifdef FINE
-  if
-  :: bumped -> bumped = 0; notify_and_release(DONE)
-  :: else
-  fi
+
+#ifdef BROKEN_DONE_OFF_BY_ONE
+/* Broken: compares the count from before the increment (it is p - 1 at the last task). */
+#define DONE_NOW d
+#else
+#define DONE_NOW (d + 1)
 #endif
+
+/* Ghost: the increment landed. If it made TASKS_DONE equal to TASKS_PUT, join() may be
+ * asleep, and this thread owes the announce until it returns: as with a notify due after a
+ * release, the WakeUps watcher waits for it. Inside a d_step. */
+inline td_count() {
+  assert(TASKS_DONE <= TASKS_PUT);          /* taskDone() raised TASKS_DONE past TASKS_PUT */
+  held--;
+  doneCount++;
+  owes = (TASKS_DONE == TASKS_PUT);
+  pending = pending + owes
 }
 
-/* join()'s attempt: unfinishedTasks() == 0. */
+/* taskDone() returns. putSeen is dead once the thread holds no item (its next take sets it
+ * before any taskDone() reads it): cleared, fewer states. Inside a d_step. */
+inline td_return() {
+  pending = pending - owes;
+  owes = 0;
+  if
+  :: held == 0 -> putSeen = 0
+  :: else
+  fi;
+  d = 0;
+  p = 0;
+  pc = 0
+}
+
+/* The compare-exchange of TASKS_DONE from d to d + 1. Inside a d_step. */
+inline td_cas() {
+  if
+  :: CAS_FAILS -> pc = TD_LOAD_DONE
+  :: else ->
+     TASKS_DONE = d + 1;
+     td_count();
+     if
+     :: DONE_NOW == p -> pc = TD_REREAD            /* maybe the last task */
+     :: else -> td_return()
+     fi
+  fi
+}
+
+/* Without FINE, the load of TASKS_DONE that finds d < putSeen and the compare-exchange are
+ * one step. Exact: the compare-exchange succeeds only if nothing wrote TASKS_DONE since the
+ * load (it only rises, and the clamp brings it back to a value no pending compare-exchange
+ * holds: see shutdown), so the load moves right up to it past steps that only read it; and
+ * an attempt whose compare-exchange fails changes nothing shared. The slow path (d >=
+ * putSeen: load TASKS_PUT, then the compare-exchange) keeps its three steps. */
+#if defined(FINE) || defined(BROKEN_DONE_NOT_ATOMIC)
+#define FAST_CAS
+#else
+#define FAST_CAS td_cas()
+#endif
+
+/* core.taskDone(), called for one item this thread holds (or, by the closer with
+ * STRAY_DONE, for none). Straight-line code with local branches between the steps, so
+ * that spin's partial-order reduction skips the branches; every path returns with pc = 0. */
+inline task_done() {
+  do
+  :: d_step {
+       d = TASKS_DONE;
+       p = putSeen;
+       if
+       :: d >= p -> pc = TD_LOAD_PUT
+       :: else -> pc = TD_CAS; FAST_CAS
+       fi
+     };
+     if
+     :: pc == TD_LOAD_PUT ->
+        d_step {
+          p = TASKS_PUT;
+          putSeen = p;
+          if
+          :: d >= p ->                             /* answers NONE_UNFINISHED */
+             /* NONE_UNFINISHED for an item the thread holds (no taskDone() without an item) */
+             assert(STRAYS != 0);
+             /* NONE_UNFINISHED while a task is unfinished */
+             assert(GHOST_UNFINISHED == 0);
+             held--;
+             noneCount++;
+             td_return()
+          :: else -> pc = TD_CAS
+          fi
+        }
+     :: else
+     fi;
+     if
+     :: pc == TD_CAS -> d_step { td_cas() }
+     :: else
+     fi;
+     if
+     :: pc == TD_LOAD_DONE                         /* the compare-exchange failed: again */
+     :: else -> break
+     fi
+  od;
+  if
+  :: pc == TD_REREAD ->
+     d_step {
+       if
+       :: TASKS_PUT == DONE_NOW -> pc = TD_BUMP
+       :: else -> td_return()                      /* a put came in: not the last task */
+       fi
+     };
+     if
+     :: pc == TD_BUMP ->
+        d_step { epoch[DONE]++; pc = TD_WAITERS };
+        d_step {
+          if
+          :: waiters[DONE] != 0 -> pc = TD_NOTIFY
+          :: else -> td_return()
+          fi
+        };
+        if
+        :: pc == TD_NOTIFY -> d_step { wake(DONE); td_return() }
+        :: else
+        fi
+     :: else
+     fi
+  :: else
+  fi
+}
+
+/* join()'s attempt: unfinishedTasks() == 0, under the lock. */
 inline try_join() {
   d_step {
     lock == 0 -> lock = 1;
@@ -664,12 +808,12 @@ inline try_join() {
     /* Broken: waits for an empty queue instead of for every task to be done. */
     r = (COUNT == 0 -> OK : AGAIN);
 #else
-    r = (UNFINISHED == 0 -> OK : AGAIN);
+    r = (TASKS_PUT == TASKS_DONE -> OK : AGAIN);
 #endif
     /* Join never early: it answers done only once every item put is done or discarded. */
-    assert(r != OK || ONES(putMask) == doneCount + ONES(discardMask));
-    /* The counter agrees with the items put and not yet done (or discarded). */
-    assert(UNFINISHED == ONES(putMask) - doneCount - ONES(discardMask));
+    assert(r != OK || GHOST_UNFINISHED == 0);
+    /* The counters agree with the items put and the tasks done and discarded. */
+    assert(TASKS_PUT - TASKS_DONE == GHOST_UNFINISHED);
     lock = 0
   }
 }
@@ -692,11 +836,32 @@ inline discard() {
   u = 0
 }
 
-inline discard_stores() {
-  TAKEN = TAKEN + COUNT;
-  advance_head(USED);
-  USED = 0;
-  UNFINISHED = UNFINISHED - (UNFINISHED < COUNT -> UNFINISHED : COUNT);
+/* shutdown(immediate)'s discard of the queued tasks, in two steps under the lock (which
+ * freezes TASKS_PUT): an atomic add of COUNT to TASKS_DONE, then a clamp to TASKS_PUT,
+ * since Python discards min(unfinished, count), and fewer tasks than items queued are
+ * unfinished when taskDone() was called for items not taken. Between the two, a
+ * taskDone() that reads TASKS_DONE >= TASKS_PUT answers NONE_UNFINISHED (it is ordered
+ * after the shutdown); one that read TASKS_DONE before the add fails its compare-exchange.
+ * The ghost count follows Python. Each inside a d_step. */
+inline add_discarded() {
+  discardCount = discardCount + (GHOST_UNFINISHED < COUNT -> GHOST_UNFINISHED : COUNT);
+  old = TASKS_DONE;
+  TASKS_DONE = TASKS_DONE + COUNT
+}
+
+#ifdef BROKEN_SHUTDOWN_NO_CLAMP
+/* Broken: counts every queued item as a discarded task, also one whose task is done. */
+#define CLAMP
+#else
+#define CLAMP \
+  if \
+  :: old + COUNT > TASKS_PUT -> TASKS_DONE = TASKS_PUT \
+  :: else \
+  fi;
+#endif
+inline clamp_discarded() {
+  CLAMP
+  old = 0;
   COUNT = 0
 }
 
@@ -709,43 +874,37 @@ inline discard_stores() {
 #define WAKE_SPACE wake(SPACE);
 #endif
 
-/* core.shutdown(immediate). */
-#if defined(FINE) || defined(WALK)
-#ifdef WALK
-/* The discard's stores a walk may read, one a step, in order; the rest joins the next step. */
-#define DISCARD_REST \
-     if \
-     :: immediate -> \
-        USED = 0; \
-        UNFINISHED = UNFINISHED - (UNFINISHED < COUNT -> UNFINISHED : COUNT); \
-        COUNT = 0 \
-     :: else \
-     fi;
+#if SHUTDOWN == 2
+#define CLAMP_IF_IMMEDIATE clamp_discarded();
 #else
-#define DISCARD_REST
+#define CLAMP_IF_IMMEDIATE
 #endif
-inline shutdown(immediate) {
+
+/* core.shutdown(SHUTDOWN == 2). The release ends the critical section in every shape; the
+ * add and the clamp are always two steps, which taskDone() steps may come between. */
+inline shutdown() {
   d_step {
     lock == 0 -> lock = 1;
-    STATE = SHUT_DOWN;
-    if
-    :: immediate -> discard()
+    STATE = SHUT_DOWN
+#if SHUTDOWN == 2
+    ; discard()
 #ifndef WALK
-       ; discard_stores()
+    ; TAKEN = TAKEN + COUNT;
+    advance_head(USED);
+    USED = 0;
+    add_discarded()
 #endif
-    :: else
-    fi
+#endif
   }
-#ifdef WALK
-  if
-  :: immediate ->
-     TAKEN = TAKEN + COUNT;
-     d_step { advance_head(USED) }
-  :: else
-  fi;
+#if SHUTDOWN == 2 && defined(WALK)
+  /* The discard's stores a walk may read, one a step, in order; then the add. */
+  TAKEN = TAKEN + COUNT;
+  d_step { advance_head(USED) };
+  USED = 0;
+  d_step { add_discarded() };
 #endif
 #ifdef FINE
-  d_step { DISCARD_REST epoch[ITEMS]++ };
+  d_step { CLAMP_IF_IMMEDIATE epoch[ITEMS]++ };
   BUMP_SPACE
   epoch[DONE]++;
   d_step { pending++; lock = 0 };  /* the release; the notifies follow it (I6) */
@@ -754,7 +913,7 @@ inline shutdown(immediate) {
   d_step { wake(DONE); pending-- }
 #else
   d_step {
-    DISCARD_REST
+    CLAMP_IF_IMMEDIATE
     epoch[ITEMS]++;
     BUMP_SPACE
     epoch[DONE]++;
@@ -765,25 +924,6 @@ inline shutdown(immediate) {
   }
 #endif
 }
-#else
-inline shutdown(immediate) {
-  d_step {
-    lock == 0 -> lock = 1;
-    STATE = SHUT_DOWN;
-    if
-    :: immediate -> discard(); discard_stores()
-    :: else
-    fi;
-    epoch[ITEMS]++;
-    BUMP_SPACE
-    epoch[DONE]++;
-    wake(ITEMS);
-    WAKE_SPACE
-    wake(DONE);
-    lock = 0
-  }
-}
-#endif
 
 /* ---- the threads ---------------------------------------------------------------------------- */
 
@@ -811,7 +951,8 @@ proctype Producer(byte p) {
 proctype Consumer(byte c; byte m) {
   byte r, e, k, n, nbytes, at, u, held, attempt;
   byte walked, wbytes, taken0, gen0, wring, wcap, whead, wused, hdr;
-  bit notifying, bumped;
+  byte d, p, putSeen, pc;      /* taskDone()'s */
+  bit notifying, owes;
   do
   :: WAIT_SYNC_TAKE(ITEMS, try_take(), NPROD + c, CONSUMER_SLEEP);
      if
@@ -838,25 +979,37 @@ proctype Joiner() {
 
 #ifdef SHUTDOWN
 proctype Closer() {
-  byte k, at, u;
-  shutdown(SHUTDOWN == 2)
+  byte k, at, u, old;
+#ifdef STRAY_DONE
+  byte d, p, putSeen, pc, held = 1;
+  bit owes;
+  task_done();                                 /* for an item some other thread took, or none */
+#endif
+  shutdown()
 }
 #endif
 
 /* Lost wake-ups, checked in every state where the lock is free and no notify is due
- * (inside a critical section, and between a release and the notify that follows it, a
- * waiter may be asleep on a word just bumped, until the notify): a thread asleep when it
- * should have been woken. The watcher is blocked, at an end label, unless one shows. */
+ * (inside a critical section, between a release and the notify that follows it, and from
+ * the taskDone() that made TASKS_DONE equal to TASKS_PUT until it returns, a waiter may be
+ * asleep on a word just bumped, or about to be bumped, until the notify): a thread asleep
+ * when it should have been woken. And TASKS_DONE <= TASKS_PUT whenever the lock is free
+ * (only shutdown(immediate), between its add and its clamp, may break it). The watcher is
+ * blocked, at an end label, unless one shows. */
 #define ASLEEP(id) (sleepOn[id] != 0)
 #define STALE(id) (ASLEEP(id) && epoch[sleepOn[id] - 1] != sleepVal[id])
 #define NO_STALE_SLEEPER (!STALE(0) && !STALE(1) && !STALE(2) && !STALE(3) && !STALE(4))
 #define GETTERS_OK (!(ASLEEP(NPROD) || ASLEEP(NPROD + 1)) || (COUNT == 0 && STATE == OPEN))
 #define PUTTERS_OK (!(ASLEEP(0) || ASLEEP(1)) || (COUNT != 0 && STATE == OPEN))
-#define JOINER_OK (!ASLEEP(JOINER_ID) || UNFINISHED != 0)
+#define JOINER_OK (!ASLEEP(JOINER_ID) || TASKS_PUT != TASKS_DONE)
 proctype WakeUps() {
 end_watch:
   atomic {
-    lock == 0 && pending == 0 && !(NO_STALE_SLEEPER && GETTERS_OK && PUTTERS_OK && JOINER_OK) ->
+    lock == 0 &&
+    (TASKS_DONE > TASKS_PUT ||
+     pending == 0 && !(NO_STALE_SLEEPER && GETTERS_OK && PUTTERS_OK && JOINER_OK)) ->
+    /* TASKS_DONE > TASKS_PUT with the lock free: more tasks done than put */
+    assert(TASKS_DONE <= TASKS_PUT);
     /* Lost wake-up: asleep on a futex word that changed since it went to sleep. */
     assert(NO_STALE_SLEEPER);
     /* Lost wake-up: a getter asleep while items are queued or the queue is shut down. */
@@ -878,13 +1031,15 @@ proctype Monitor() {
 #ifdef SHUTDOWN
     assert(consumersDone == NCONS);            /* a consumer never saw ShutDown */
     assert(putMask == (gotMask | discardMask)); /* an item put was neither got nor discarded */
-    assert(doneCount == ONES(gotMask));        /* a task taken and never done */
+    /* a task taken and never done */
+    assert(doneCount + noneCount == ONES(gotMask) + STRAYS);
 #else
     assert(COUNT == 0);                        /* items left while every consumer sleeps */
     assert(putMask == ALL && gotMask == ALL);  /* an item lost */
     assert(doneCount == NPUTS);                /* a task taken and never done */
 #endif
-    assert(UNFINISHED == 0)
+    assert(TASKS_PUT == TASKS_DONE);           /* tasks left unfinished */
+    assert(pending == 0)
   }
 }
 
