@@ -29,7 +29,7 @@
 //   +-----------------+--------+--------+--------+--------+--------+--------+
 //   | FREE_HEAD[0..31]: first free block of each size class (128 bytes)      | 128  lines 2-3
 //   +-----------------+------------------------------------------------------+
-//   |   TASKS_DONE    | (reserved: 56 bytes)                                 | 256  line 4: taskDone
+//   |   TASKS_DONE    | (reserved: 56 bytes)                                 | 256  line 4
 //   +-----------------+------------------------------------------------------+
 //   | heap: blocks, bump-allocated upward from HEAP_START to HEAP_TOP        | 320
 //   |   one block is the ring; the others are per-handle scratch areas       |
@@ -76,7 +76,7 @@ export const COUNT: u32 = 72; // records in the ring
 export const HEAD: u32 = 76; // ring offset of the oldest record
 export const USED: u32 = 80; // bytes of the ring holding records
 export const SEAL: u32 = 84; // hash of the words the lock guards, as the last holder left them
-export const TASKS_PUT: u32 = 88; // u64: tasks ever put; only rises (unfinished = TASKS_PUT - TASKS_DONE)
+export const TASKS_PUT: u32 = 88; // u64: tasks ever put; only rises (unfinished: minus TASKS_DONE)
 export const TAKEN: u32 = 96; // u64: records ever taken (or discarded); only rises
 export const PUT_EPOCH: u32 = 104; // futex: bumped by each put and by shutdown
 export const GET_EPOCH: u32 = 108; // futex: bumped by each take and by shutdown
@@ -87,7 +87,7 @@ export const JOIN_WAITERS: u32 = 124; // threads about to wait on DONE_EPOCH
 // Lines 2-3.
 export const FREE_HEAD: u32 = 128; // u32[32]
 // Line 4: written by taskDone() without the lock (queue.ts, "Tasks").
-export const TASKS_DONE: u32 = 256; // u64: tasks ever marked done or discarded; only rises
+export const TASKS_DONE: u32 = 256; // u64: tasks ever done or discarded, coded (queue.ts, "Tasks")
 export const RESERVED_DONE_LINE: u32 = 264; // unused up to HEAP_START: TASKS_DONE's line is its own
 export const HEAP_START: u32 = 320;
 

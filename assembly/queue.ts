@@ -15,9 +15,10 @@
 // Invariants (hold whenever LOCK is 0; headerProblem() checks them under the lock):
 //   I1 LOCK is 0 or 1. The words COUNT, HEAD, USED, RING, RING_CAP, HEAP_TOP, TASKS_PUT,
 //      TAKEN, RING_GEN, STATE, FREE_MAP, FREE_HEAD[] and the ring's bytes are written only
-//      by a thread holding LOCK. (TASKS_DONE is not: see I9 and "Tasks".) MAGIC, VERSION, MAXSIZE and MAX_PAGES are written once,
-//      by init(), before any other thread can see the memory; so is CODEC_TAG, a hash of
-//      the codec name the creator chose, which attach compares with its handle's name.
+//      by a thread holding LOCK (TASKS_DONE is not: see I9 and "Tasks"). MAGIC, VERSION,
+//      MAXSIZE and MAX_PAGES are written once, by init(), before any other thread can see
+//      the memory; so is CODEC_TAG, a hash of the codec name the creator chose, which
+//      attach compares with its handle's name.
 //   I2 RING_CAP is a power of two, RING is the one block tagged BLOCK_RING, of that class,
 //      0 <= HEAD < RING_CAP, USED <= RING_CAP, and HEAD and USED are multiples of 8.
 //   I3 The USED bytes from HEAD (wrapping at RING_CAP) are exactly COUNT well-formed frames
@@ -66,7 +67,8 @@
 // returns at once if the epoch already differs, or sleeps and is woken). So the epoch and
 // the count need no atomic read-modify-write of their own inside the section: only lock
 // holders write PUT_EPOCH and GET_EPOCH. (Joiners are woken by taskDone() without the
-// lock, by the same argument on atomics alone: "Tasks".) Nobody waiting means no notify: the fast path makes no syscall.
+// lock, by the same argument on atomics alone: "Tasks".) Nobody waiting means no notify:
+// the fast path makes no syscall.
 // A thread that scribbles over a waiter count or an epoch can break this argument; the
 // bindings therefore never sleep longer than a slice (WAIT_SLICE_MS) before trying again.
 //
@@ -842,12 +844,12 @@ export function drop(scratch: u32, from: u32, first: u32, ring: u32, second: u32
 // code, as the frames' ~len words are a code for their lengths; plus one, so that a zeroed
 // word is damage too): every count below DONE_LIMIT has one such word, and a word that
 // decodes (times DONE_INVERSE, minus one) to DONE_LIMIT or more is damage. init() writes
-// the code of 0. A random write is caught but once in 2^16; one that adds or subtracts less than
-// 2^14 to either half of the word, always (test/core_test.ts checks both constants for
-// it). A task is counted by adding DONE_FACTOR to the word, so a count that was coded stays
-// coded, and shutdown() adds many with one atomic add. Counts above DONE_LIMIT are the
-// price: a queue counts fewer than 2^48 tasks in its life (eight years at a million a
-// second); past that, calls answer CORRUPTED.
+// the code of 0. A random write is caught but once in 2^16; one that adds or subtracts
+// less than 2^14 to either half of the word, always (test/core_test.ts checks both
+// constants for it). A task is counted by adding DONE_FACTOR to the word, so a count that
+// was coded stays coded, and shutdown() adds many with one atomic add. Counts above
+// DONE_LIMIT are the price: a queue counts fewer than 2^48 tasks in its life (eight years
+// at a million a second); past that, calls answer CORRUPTED.
 //
 // Joiners (the waiting argument above, with the lock's part taken by sequentially
 // consistent atomics, the Dekker pattern): the taskDone() whose compare-exchange raised
@@ -870,7 +872,8 @@ export function drop(scratch: u32, from: u32, first: u32, ring: u32, second: u32
 let tasksPutSeen: u64 = 0;
 
 export const DONE_FACTOR: u64 = 0x50a7_4cff_026f_4c85; // odd: invertible mod 2^64
-export const DONE_INVERSE: u64 = 0x7b82_716e_f11c_cc4d; // DONE_FACTOR * DONE_INVERSE == 1 (mod 2^64)
+// DONE_FACTOR * DONE_INVERSE == 1 (mod 2^64):
+export const DONE_INVERSE: u64 = 0x7b82_716e_f11c_cc4d;
 export const DONE_LIMIT: u64 = <u64>1 << 48;
 
 /** Marks one task done; if it was the last, wakes the joiners. No lock (see "Tasks"). */
@@ -887,7 +890,8 @@ export function taskDone(): i32 {
     if (done >= put) {
       put = atomic.load<u64>(TASKS_PUT);
       tasksPutSeen = put;
-      if (done >= put) return NONE_UNFINISHED; // a damaged TASKS_DONE > TASKS_PUT: unfinishedTasks() says CORRUPTED
+      // (A damaged TASKS_DONE above TASKS_PUT lands here too: unfinishedTasks() says CORRUPTED.)
+      if (done >= put) return NONE_UNFINISHED;
     }
     seen = atomic.cmpxchg<u64>(TASKS_DONE, word, word + DONE_FACTOR);
   } while (seen != word);
@@ -919,7 +923,9 @@ export function shutdown(immediate: bool): i32 {
     // Counts the discarded as done, as far as they are unfinished (see "Tasks"; keeps I9).
     const put = load<u64>(TASKS_PUT);
     const before = atomic.add<u64>(TASKS_DONE, <u64>count * DONE_FACTOR) * DONE_INVERSE - 1;
-    if (before < DONE_LIMIT && before + <u64>count > put) atomic.store<u64>(TASKS_DONE, (put + 1) * DONE_FACTOR);
+    if (before < DONE_LIMIT && before + <u64>count > put) {
+      atomic.store<u64>(TASKS_DONE, (put + 1) * DONE_FACTOR); // the code of `put` done
+    }
   }
   atomic.add<i32>(PUT_EPOCH, 1); // every waiter re-checks: getters see SHUT_DOWN or items,
   atomic.add<i32>(GET_EPOCH, 1); // putters see SHUT_DOWN, joiners re-read the tasks
@@ -953,7 +959,8 @@ export function unfinishedTasks(): f64 {
   } else {
     const put = load<u64>(TASKS_PUT); // fixed while the lock is held
     const done = atomic.load<u64>(TASKS_DONE) * DONE_INVERSE - 1; // see "Tasks", Damage
-    value = done <= put ? <f64>(put - done) : <f64>corrupted(PROBLEM_TASKS); // I9 (and DONE_LIMIT: put < 2^48)
+    // I9; a count past DONE_LIMIT is above TASKS_PUT too, which stays below 2^48.
+    value = done <= put ? <f64>(put - done) : <f64>corrupted(PROBLEM_TASKS);
   }
   release();
   return value;
