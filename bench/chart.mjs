@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 const SECTIONS = [
   { title: "S1: small objects { id, name }, one by one (items/s)", ids: ["s1", "s1.bounded", "pm.object", "python", "ring.one.object", "ring.counter.object"] },
   { title: "S2: 16-byte Uint8Array, one by one (items/s)", ids: ["s2", "s2.bounded", "pm.record", "ring.one", "ring.counter", "python", "ring.one.array", "ring.counter.array"] },
-  { title: "S3: batches of 256 (items/s)", ids: ["s3", "s3.bounded", "s3.object", "pm.record.256", "pm.object.256", "ring.batch"] },
+  { title: "S3: batches of 256 (items/s)", ids: ["s3", "s3.bounded", "s3.object", "pm.record.256", "pm.object.256", "ring.batch", "ring.batch.array"] },
   { title: "S4: 2 producers, 2 consumers, 16-byte Uint8Array (items/s)", ids: ["s4"] },
 ];
 const LATENCY = { title: "S5: ping-pong round trip (microseconds, lower is better; bar p50, whisker p99)", ids: ["s5", "s5.spin0", "ring.pingpong", "ring.pingpong.spin", "pm.pingpong"] };
@@ -35,6 +35,7 @@ const LABELS = {
   "pm.record.256": "postMessage, arrays of 256 Uint8Arrays",
   "pm.object.256": "postMessage, arrays of 256 objects",
   "ring.batch": "raw SAB ring, batched",
+  "ring.batch.array": "ceiling: the same, new Uint8Array per get",
   "s4": "queue, bytes (maxsize 0)",
   "s5": "queue (default spin)",
   "s5.spin0": "queue (spinMicros 0)",

@@ -69,7 +69,7 @@ function publish(i32, index, value, flag) {
 }
 
 /** Throughput of the ring in `mode` ("one", "batch" or "counter"), carrying `items`
- * ("record", "array" or "object"; not batched): `count` of them. */
+ * ("record", "array" or "object"; objects not batched): `count` of them. */
 export async function ringThroughput({ workers: [consumer], count, timeoutMs }, { mode, items = "record", batch = 256 }) {
   const capacity = RING_CAPACITY;
   const mask = capacity - 1;
@@ -113,6 +113,15 @@ export async function ringThroughput({ workers: [consumer], count, timeoutMs }, 
   const seconds = (performance.now() - t0) / 1000;
   const tally = await consumer.expect("done", timeoutMs);
   return { items: count, seconds, tallies: [tally], expected: { kind: objects ? "object" : "record", counts: [count] } };
+}
+
+/** The record in the slot at word `at`, copied into a new array as the queue's get() copies
+ * a small record: new Uint8Array(n) keeps its bytes on V8's heap, where slice() on a shared
+ * buffer allocates a backing store outside it. */
+function copyRecord(u8, at) {
+  const record = new Uint8Array(RECORD_BYTES);
+  for (let k = 0, o = at * 4; k < RECORD_BYTES; k++) record[k] = u8[o + k];
+  return record;
 }
 
 /** Writes an encoded item into the slot at word `at`: its length, then its bytes. */
@@ -180,16 +189,16 @@ export const jobs = {
     while (head < count) {
       if (head === tail) tail = waitAtLeast(i32, TAIL, CONSUMER_WAITING, head + 1, timeoutMs);
       if (mode === "batch") {
-        for (; head < tail; head++) tally.addRecordWords(i32, RING + (head & mask) * WORDS);
+        for (; head < tail; head++) {
+          const at = RING + (head & mask) * WORDS;
+          if (items === "array") tally.addRecordBytes(copyRecord(u8, at), 0);
+          else tally.addRecordWords(i32, at);
+        }
         publish(i32, HEAD, head, PRODUCER_WAITING);
       } else {
         const at = RING + (head & mask) * words; // read before the slot is freed
         if (items === "array") {
-          // As the queue's get() copies a small record: new Uint8Array(n) keeps its bytes on
-          // V8's heap, where slice() on a shared buffer allocates a backing store outside it.
-          const record = new Uint8Array(RECORD_BYTES);
-          for (let k = 0, o = at * 4; k < RECORD_BYTES; k++) record[k] = u8[o + k];
-          tally.addRecordBytes(record, 0);
+          tally.addRecordBytes(copyRecord(u8, at), 0);
         } else if (items === "object") {
           tally.addObject(decodeStructuredRange(u8, at * 4 + 4, at * 4 + 4 + i32[at]));
         } else {
