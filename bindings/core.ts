@@ -7,6 +7,7 @@
  */
 
 import { Corrupted, messages } from "./errors.ts";
+import { lockPauseForThisEngine } from "./host.ts";
 
 /** The functions and constants assembly/index.ts exports. */
 interface CoreExports {
@@ -35,6 +36,8 @@ interface CoreExports {
   isShutDown(): number;
   problem(): number;
   notifies(): number;
+  setLockPause(steps: number): void;
+  lockPauseSteps(): number;
 }
 
 const STATUS_NAMES = [
@@ -97,7 +100,7 @@ export class Core {
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory) {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     this.#module = module;
-    this.fn = instance.exports as unknown as CoreExports;
+    this.fn = Core.#tuned(instance);
     const status = {} as Status;
     for (const name of STATUS_NAMES) status[name] = globalValue(instance, name);
     this.status = status;
@@ -163,10 +166,17 @@ export class Core {
     this.#memory.grow(0);
     const pages = this.#memory.buffer.byteLength / 65536;
     if (this.fn.memoryPages() < pages) {
-      this.fn = new WebAssembly.Instance(this.#module, { env: { memory: this.#memory } }).exports as unknown as CoreExports;
+      this.fn = Core.#tuned(new WebAssembly.Instance(this.#module, { env: { memory: this.#memory } }));
       if (this.#limits) this.fn.expectLimits(...this.#limits);
     }
     return this.fn.memoryPages() !== before;
+  }
+
+  /** An instance's exports, its per-thread settings made (module globals are per instance). */
+  static #tuned(instance: WebAssembly.Instance): CoreExports {
+    const fn = instance.exports as unknown as CoreExports;
+    fn.setLockPause(lockPauseForThisEngine());
+    return fn;
   }
 
   /** Which check this thread's last CORRUPTED answer failed. */

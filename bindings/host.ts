@@ -40,3 +40,17 @@ function detect(): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Steps of the pause the core makes after each look at a held lock (assembly/queue.ts,
+ * `setLockPause`). JavaScriptCore needs one: in Bun, two threads that keep looking at the
+ * lock starve the thread that holds it, and a pause of 512 steps (about a microsecond)
+ * doubled S2's rate; V8 (Node, Deno) does better without, where a bounded queue's threads
+ * hand over often (bench/README.md). Safari's JavaScriptCore is not measured, so it keeps
+ * the default.
+ */
+export function lockPauseForThisEngine(): number {
+  return typeof (globalThis as { Bun?: unknown }).Bun === "undefined" ? 0 : BUN_LOCK_PAUSE;
+}
+
+const BUN_LOCK_PAUSE = 512;

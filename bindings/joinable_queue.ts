@@ -110,6 +110,13 @@ function checkHandle(method: string, handle: unknown): QueueHandle {
  */
 export let notifiesOf: (q: JoinableQueue<any>) => number;
 
+/**
+ * The pause after each look at a held lock that a handle's core was given (bindings/host.ts),
+ * for the tests to check that every thread's instance has its engine's. Not exported from
+ * the package root.
+ */
+export let lockPauseOf: (q: JoinableQueue<any>) => number;
+
 function retryPut(core: Core, method: string, scratch: number, len: number): number {
   return unlocked(core, method, () => core.fn.put(scratch, len));
 }
@@ -152,6 +159,7 @@ function retryTaskDone(core: Core, method: string): number {
 export class JoinableQueue<T = unknown> {
   static {
     notifiesOf = (q) => q.#core?.fn.notifies() ?? 0;
+    lockPauseOf = (q) => q.#core?.fn.lockPauseSteps() ?? 0;
   }
 
   /** The item limit; 0 when unbounded. Still readable after close(). */

@@ -6,6 +6,9 @@
 // scenario says it is about to block, then { ok: true, result } or { ok: false, error }.
 import { JoinableQueue, ShutDown } from "joinable-queue";
 import { workOnQueue } from "./worker_main.mjs";
+// The same module the package's entry point loads (dist/default.js imports it), so its
+// accessor reaches the queues made from "joinable-queue".
+import { lockPauseOf } from "../dist/joinable_queue.js";
 
 function mulberry32(seed) {
   return () => {
@@ -59,6 +62,11 @@ const scenarios = {
         q.taskDone();
       }
     }
+  },
+
+  /** The pause after a look at a held lock that this thread's core was given. */
+  lockPause(q) {
+    return lockPauseOf(q);
   },
 
   /** Reports what this thread sees of the queue. */
