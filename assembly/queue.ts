@@ -85,10 +85,10 @@
 //  - The core: every export that takes the lock makes all its changes and releases it in
 //    its own body, with every helper inlined, and between the compare-exchange that takes
 //    the lock and the store that releases it there is no call, no loop, no branch back and
-//    no return. The loops are the spin that takes the lock, putBatch's check of its frames
-//    and take()'s lock-free walk (all three before the lock is held), and take()'s retry,
-//    whose branch back follows the release. test/kill_test.ts checks this on the compiled
-//    build/core.wat.
+//    no return. The loops are the spin that takes the lock (and its pause), putBatch's
+//    check of its frames and take()'s lock-free walk (all before the lock is held), and
+//    take()'s retry, whose branch back follows the release. test/kill_test.ts checks this
+//    on the compiled build/core.wat.
 // So no kill lands with the lock held, and the shared state moves from one valid state to
 // the next in steps no kill can split. A kill can only cut the JavaScript around a core
 // call, and that holds nothing shared:
