@@ -178,12 +178,13 @@ export function takenBytes(): u32 {
 
 // How long acquire() waits after each look at a held lock, in steps of arithmetic on a
 // module global (this thread's own: the pause touches no shared memory). 0, the default,
-// is no pause. The bindings choose it per engine (bindings/host.ts, lockPauseSteps): in
-// JavaScriptCore (Bun) two threads that keep looking at the lock starve its holder, and
-// a pause of about a microsecond moved S2 from 1.2-1.3 to 2.9-3.0 M/s; in V8 the same
-// pause slows the hand-overs of a bounded queue (bench/README.md, "What each optimisation
-// bought"). The pause lengthens the spin before BUSY with it: 2048 looks of 512 steps
-// are about 2 ms, which unlocked() in the bindings tolerates (it counts time, not tries).
+// is no pause. The bindings choose it per engine (bindings/host.ts,
+// lockPauseForThisEngine): in JavaScriptCore (Bun) two threads that keep looking at the
+// lock starve its holder, and a pause of about a microsecond moved S2 from 1.2-1.3 to
+// 2.9-3.0 M/s; in V8 the same pause slows the hand-overs of a bounded queue
+// (bench/README.md, "What each optimisation bought"). The pause lengthens the spin before
+// BUSY with it: 2048 looks of 512 steps are about 2 ms, which unlocked() in the bindings
+// tolerates (it counts time, not tries).
 let lockPause: u32 = 0;
 let pauseSink: u32 = 0;
 export const MAX_LOCK_PAUSE: u32 = 4096;
